@@ -1,0 +1,91 @@
+# fingate: `make run` brings the whole system up, `make test` sets it up and runs every ring.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+MAKEFLAGS += --warn-undefined-variables --no-builtin-rules
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BUF_VERSION := 1.75.0
+BUF := .tools/node_modules/.bin/buf
+PROTOS := $(shell find protos -name '*.proto' | sort)
+GEN_STAMP := gen/.stamp
+# Standard google protos whose messages the transcoder must render (error details).
+RPC_PROTOS := google/rpc/status.proto google/rpc/error_details.proto
+
+.PHONY: help install gen lint fmt run test test-unit test-db test-grpc test-rest test-contract bench clean
+
+help: ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "fingate needs Python >= 3.11"'
+	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	# Generated stubs import as `fingate.*`; a .pth puts gen/python on the venv's path.
+	echo "$(CURDIR)/gen/python" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/fingate_gen.pth"
+	touch $@
+
+$(BUF):
+	npm install --silent --no-audit --no-fund --prefix .tools @bufbuild/buf@$(BUF_VERSION)
+
+install: $(VENV)/.installed $(BUF) ## Virtual environment, Python dependencies and the buf CLI.
+
+$(GEN_STAMP): $(VENV)/.installed $(PROTOS) $(wildcard server/contract/openapi*.py)
+	rm -rf gen/python gen/fingate.binpb gen/openapi.json
+	mkdir -p gen/python
+	# googleapis-common-protos ships google/api and google/rpc sources in site-packages.
+	incl="$$($(PY) -c 'import pathlib, google.api.annotations_pb2 as m; print(pathlib.Path(m.__file__).parents[2])')"; \
+	$(PY) -m grpc_tools.protoc -I protos -I "$$incl" \
+	  --plugin=protoc-gen-mypy=$(VENV)/bin/protoc-gen-mypy \
+	  --plugin=protoc-gen-mypy_grpc=$(VENV)/bin/protoc-gen-mypy_grpc \
+	  --python_out=gen/python --grpc_python_out=gen/python \
+	  --mypy_out=quiet:gen/python --mypy_grpc_out=quiet:gen/python $(PROTOS:protos/%=%); \
+	$(PY) -m grpc_tools.protoc -I protos -I "$$incl" --include_imports --include_source_info \
+	  --descriptor_set_out=gen/fingate.binpb $(PROTOS:protos/%=%) $(RPC_PROTOS)
+	$(PY) -m server.contract.openapi gen/fingate.binpb gen/openapi.json
+	touch $@
+
+gen: $(GEN_STAMP) ## Python stubs (+ .pyi), the descriptor set Envoy loads, gen/openapi.json.
+
+lint: install gen ## buf lint + format check, ruff, mypy.
+	$(BUF) lint gen/fingate.binpb --path fingate
+	$(BUF) format --diff --exit-code
+	$(VENV)/bin/ruff check server tests
+	$(VENV)/bin/ruff format --check server tests
+	$(VENV)/bin/mypy server
+
+fmt: install ## Format protos and Python in place.
+	$(BUF) format -w
+	$(VENV)/bin/ruff format server tests
+	$(VENV)/bin/ruff check --fix server tests
+
+run: install gen ## Bring up PostgreSQL, migrations, SMTP sink, server and Envoy; Ctrl-C stops all.
+	$(PY) -m server.devstack
+
+test: install gen lint ## Everything CI checks: lint, then every test ring against real processes.
+	$(PY) -m pytest -q
+
+test-unit: install gen ## Pure domain rules, no I/O.
+	$(PY) -m pytest -q tests/unit
+
+test-db: install gen ## Repositories on a real PostgreSQL.
+	$(PY) -m pytest -q tests/db
+
+test-grpc: install gen ## gRPC stubs against the server on a socket.
+	$(PY) -m pytest -q tests/grpc
+
+test-rest: install gen ## REST through the real Envoy.
+	$(PY) -m pytest -q tests/rest
+
+test-contract: install gen ## Error table completeness, route coverage.
+	$(PY) -m pytest -q tests/contract
+
+bench: install gen ## Load figures, as ratios to a baseline from the same run (docs/benchmarks.md).
+	$(PY) -m tests.bench
+
+clean: ## Remove generated files, the venv and local state.
+	rm -rf gen/python gen/fingate.binpb gen/openapi.json $(GEN_STAMP) $(VENV) .tools var .pytest_cache .mypy_cache .ruff_cache

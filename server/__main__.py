@@ -1,0 +1,57 @@
+"""`python -m server`: config → build → serve; graceful stop on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+import uvloop
+
+from server import app as application
+from server import config
+from server.auth.bootstrap import ensure_admin
+from server.logs import configure
+
+log = logging.getLogger("fingate")
+
+
+async def serve() -> None:
+    settings = config.load()
+    configure(settings.log_level)
+    app = application.build(settings)
+    try:
+        await ensure_admin(app.db, settings)
+    except OSError:
+        # The server still starts (health says 503) when PostgreSQL is down.
+        log.warning("admin bootstrap skipped: database unreachable")
+    await app.server.start()
+    app.mail.start()
+    await application.set_serving(app, True)
+    log.info("serving gRPC", extra={"port": settings.grpc_port, "env": settings.app_env})
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+    log.info("shutting down", extra={"grace_s": settings.shutdown_grace_s})
+    await application.set_serving(app, False)
+    await app.server.stop(settings.shutdown_grace_s)  # in-flight calls finish first
+    await app.mail.stop()
+    await app.db.dispose()
+
+
+def main() -> int:
+    try:
+        uvloop.run(serve())
+    except config.ConfigError as exc:
+        print(f"fingate: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

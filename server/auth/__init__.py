@@ -1,0 +1,1 @@
+"""Users, sessions and credentials (seed 004 "Authentication Endpoints")."""

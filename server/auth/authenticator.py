@@ -1,0 +1,33 @@
+"""Bearer token → Principal: a verified JWT whose session is still live."""
+
+from __future__ import annotations
+
+from server.auth import repository as repo
+from server.auth.tokens import verify_access_token
+from server.config import Settings
+from server.context import Principal
+from server.db.database import Database
+from server.errors import Unauthenticated
+
+
+class Authenticator:
+    def __init__(self, db: Database, settings: Settings):
+        self._db = db
+        self._settings = settings
+
+    async def authenticate(self, authorization: str | None) -> Principal:
+        """The caller behind an `Authorization: Bearer …` value; raises Unauthenticated."""
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("Authentication required")
+        claims = verify_access_token(self._settings, token.strip())
+        # Signed-out and reset sessions end at once: the session row is the authority, and
+        # role and plan come from the database, not from the (up to an hour old) token.
+        async with self._db.transaction() as s:
+            row = await repo.live_session_user(
+                s, session_id=claims.session_id, user_id=claims.user_id
+            )
+        if row is None:
+            raise Unauthenticated("Session has ended")
+        email, role, plan = row
+        return Principal(claims.user_id, claims.session_id, email, role, plan)

@@ -1,0 +1,40 @@
+"""Admin bootstrap: ADMIN_EMAIL + ADMIN_PASSWORD create or promote an ADMIN at start-up."""
+
+from __future__ import annotations
+
+import logging
+
+from server.auth import repository as repo
+from server.auth.passwords import hash_password
+from server.common.validation import Violations
+from server.config import Settings
+from server.db.database import Database
+
+log = logging.getLogger("fingate.auth")
+
+
+async def ensure_admin(db: Database, settings: Settings) -> None:
+    """Idempotent: an existing user keeps its password and is promoted to ADMIN."""
+    if not settings.admin_email or not settings.admin_password:
+        return
+    v = Violations()
+    email = v.email("ADMIN_EMAIL", settings.admin_email)
+    v.password("ADMIN_PASSWORD", settings.admin_password)
+    v.raise_if_any()
+    pw_hash = await hash_password(settings.admin_password)
+    async with db.transaction() as s:
+        user = await repo.get_user_by_email(s, email)
+        if user is None:
+            await repo.add_user(
+                s,
+                email=email,
+                password_hash=pw_hash,
+                first_name="Admin",
+                last_name="User",
+                role="ADMIN",
+                email_verified=True,
+            )
+            log.info("admin user created", extra={"email": email})
+        elif user.role != "ADMIN":
+            await repo.update_user(s, user.id, role="ADMIN")
+            log.info("user promoted to admin", extra={"email": email})

@@ -1,0 +1,51 @@
+"""Auth domain values → protos; the only place the two meet."""
+
+from __future__ import annotations
+
+from fingate.auth.v1 import user_pb2
+from server.auth.domain import SessionTokens
+from server.auth.models import User
+from server.common.time import to_timestamp
+
+
+def auth_user(user: User, *, with_created_at: bool) -> user_pb2.AuthUser:
+    msg = user_pb2.AuthUser(
+        id=str(user.id),
+        email=user.email,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        role=user.role,
+        current_plan=user.current_plan,
+        email_verified=user.email_verified,
+    )
+    if with_created_at:
+        msg.created_at.CopyFrom(to_timestamp(user.created_at))
+    return msg
+
+
+def profile(user: User) -> user_pb2.User:
+    msg = user_pb2.User(
+        id=str(user.id),
+        email=user.email,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        role=user.role,
+        current_plan=user.current_plan,
+        email_verified=user.email_verified,
+        created_at=to_timestamp(user.created_at),
+    )
+    if user.phone:
+        msg.phone = user.phone
+    if user.date_of_birth:
+        msg.date_of_birth = user.date_of_birth.isoformat()
+    if user.last_login_at:
+        msg.last_login_at.CopyFrom(to_timestamp(user.last_login_at))
+    return msg
+
+
+def session(tokens: SessionTokens) -> user_pb2.Session:
+    return user_pb2.Session(
+        token=tokens.token,
+        expires_at=to_timestamp(tokens.expires_at),
+        refresh_token=tokens.refresh_token,
+    )

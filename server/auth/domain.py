@@ -1,0 +1,233 @@
+"""Auth use cases: each runs in one transaction and returns plain values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth import mails
+from server.auth import repository as repo
+from server.auth.models import User
+from server.auth.passwords import hash_password, needs_rehash, verify_password
+from server.auth.tokens import hash_token, issue_access_token, new_opaque_token
+from server.common.validation import Violations
+from server.config import Settings
+from server.context import Principal
+from server.db.database import Database
+from server.errors import EmailAlreadyRegistered, InvalidCredentials, InvalidToken, Unauthenticated
+from server.mail import outbox
+from server.mail.dispatcher import MailDispatcher
+
+
+@dataclass(frozen=True, slots=True)
+class SessionTokens:
+    token: str
+    expires_at: dt.datetime
+    refresh_token: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignUpInput:
+    email: str
+    password: str
+    first_name: str
+    last_name: str
+    phone: str
+    date_of_birth: str
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Auth:
+    """The auth use cases over one database, settings and mail outbox."""
+
+    def __init__(self, db: Database, settings: Settings, mail: MailDispatcher):
+        self.db = db
+        self.settings = settings
+        self.mail = mail
+
+    async def sign_up(self, data: SignUpInput) -> tuple[User, SessionTokens]:
+        """Creates a USER on FREE, opens a session, queues the verification mail."""
+        v = Violations()
+        email = v.email("email", data.email)
+        password = v.password("password", data.password)
+        first = v.required("firstName", data.first_name, max_len=100)
+        last = v.required("lastName", data.last_name, max_len=100)
+        phone = v.phone("phone", data.phone)
+        born = v.past_date("dateOfBirth", data.date_of_birth, today=_now().date())
+        v.raise_if_any()
+        pw_hash = await hash_password(password)
+        async with self.db.transaction() as s:
+            user = await repo.add_user(
+                s,
+                email=email,
+                password_hash=pw_hash,
+                first_name=first,
+                last_name=last,
+                phone=phone,
+                date_of_birth=born,
+            )
+            if user is None:
+                raise EmailAlreadyRegistered()
+            tokens = await self._open_session(s, user)
+            token, token_hash = new_opaque_token()
+            ttl = dt.timedelta(seconds=self.settings.verify_token_ttl_s)
+            await repo.add_action_token(
+                s,
+                token_hash=token_hash,
+                user_id=user.id,
+                purpose="verify_email",
+                expires_at=_now() + ttl,
+            )
+            subject, body = mails.verification(
+                base_url=self.settings.public_base_url, first_name=first, token=token
+            )
+            await outbox.enqueue(s, recipient=email, subject=subject, body=body)
+        self.mail.kick()
+        return user, tokens
+
+    async def sign_in(self, *, email: str, password: str) -> tuple[User, SessionTokens]:
+        """Checks the credentials (one hash verification either way) and opens a session."""
+        v = Violations()
+        v.required("email", email, max_len=254)
+        if not password:
+            v.add("password", "is required")
+        v.raise_if_any()
+        async with self.db.transaction() as s:
+            user = await repo.get_user_by_email(s, email.strip().lower())
+        if not await verify_password(user.password_hash if user else None, password):
+            raise InvalidCredentials()
+        assert user is not None
+        new_hash = await hash_password(password) if needs_rehash(user.password_hash) else None
+        async with self.db.transaction() as s:
+            fields: dict[str, object] = {"last_login_at": _now()}
+            if new_hash:
+                fields["password_hash"] = new_hash
+            await repo.update_user(s, user.id, **fields)
+            tokens = await self._open_session(s, user)
+        return user, tokens
+
+    async def current_user(self, principal: Principal) -> User:
+        async with self.db.transaction() as s:
+            user = await repo.get_user(s, principal.user_id)
+        if user is None:  # deleted while the token lived
+            raise Unauthenticated()
+        return user
+
+    async def refresh(self, refresh_token: str) -> SessionTokens:
+        """Rotates a refresh token; a used one ends its session (token theft)."""
+        if not refresh_token:
+            raise Unauthenticated("Refresh token required")
+        replayed = False
+        async with self.db.transaction() as s:
+            found = await repo.lock_refresh_token(s, hash_token(refresh_token))
+            if found is None:
+                raise Unauthenticated("Invalid refresh token")
+            stored, session = found
+            now = _now()
+            if stored.used_at is not None:
+                await repo.revoke_session(s, session.id, reason="refresh_reuse")
+                replayed = True
+            elif (
+                session.revoked_at is not None or min(stored.expires_at, session.expires_at) <= now
+            ):
+                raise Unauthenticated("Refresh token expired")
+            else:
+                await repo.mark_refresh_token_used(s, stored.token_hash)
+                user = await repo.get_user(s, session.user_id)
+                assert user is not None
+                tokens = await self._rotate(s, user, session.id)
+        if replayed:  # raised after the commit, so the revocation stays
+            raise Unauthenticated("Refresh token already used; the session has been ended")
+        return tokens
+
+    async def sign_out(self, principal: Principal) -> None:
+        async with self.db.transaction() as s:
+            await repo.revoke_session(s, principal.session_id, reason="sign_out")
+
+    async def verify_email(self, token: str) -> uuid.UUID:
+        """Marks the address verified; the token works once."""
+        v = Violations()
+        v.required("token", token, max_len=256)
+        v.raise_if_any()
+        async with self.db.transaction() as s:
+            user_id = await repo.consume_action_token(
+                s, token_hash=hash_token(token.strip()), purpose="verify_email"
+            )
+            if user_id is None:
+                raise InvalidToken()
+            await repo.update_user(s, user_id, email_verified=True)
+        return user_id
+
+    async def forgot_password(self, email: str) -> None:
+        """Queues a reset mail when the email has an account; silent otherwise."""
+        v = Violations()
+        address = v.email("email", email)
+        v.raise_if_any()
+        async with self.db.transaction() as s:
+            user = await repo.get_user_by_email(s, address)
+            if user is None:
+                return
+            token, token_hash = new_opaque_token()
+            ttl = self.settings.reset_token_ttl_s
+            await repo.add_action_token(
+                s,
+                token_hash=token_hash,
+                user_id=user.id,
+                purpose="reset_password",
+                expires_at=_now() + dt.timedelta(seconds=ttl),
+            )
+            subject, body = mails.password_reset(
+                base_url=self.settings.public_base_url,
+                first_name=user.first_name,
+                token=token,
+                ttl_minutes=ttl // 60,
+            )
+            await outbox.enqueue(s, recipient=user.email, subject=subject, body=body)
+        self.mail.kick()
+
+    async def reset_password(self, *, token: str, password: str) -> None:
+        """Sets the password, uses the token up and ends every session of the user."""
+        v = Violations()
+        v.required("token", token, max_len=256)
+        v.password("password", password)
+        v.raise_if_any()
+        pw_hash = await hash_password(password)
+        async with self.db.transaction() as s:
+            user_id = await repo.consume_action_token(
+                s, token_hash=hash_token(token.strip()), purpose="reset_password"
+            )
+            if user_id is None:
+                raise InvalidToken()
+            await repo.update_user(s, user_id, password_hash=pw_hash)
+            await repo.expire_action_tokens(s, user_id=user_id, purpose="reset_password")
+            await repo.revoke_user_sessions(s, user_id, reason="password_reset")
+
+    async def _open_session(self, s: AsyncSession, user: User) -> SessionTokens:
+        expires = _now() + dt.timedelta(seconds=self.settings.refresh_token_ttl_s)
+        session_id = await repo.add_session(s, user_id=user.id, expires_at=expires)
+        return await self._rotate(s, user, session_id)
+
+    async def _rotate(self, s: AsyncSession, user: User, session_id: uuid.UUID) -> SessionTokens:
+        now = _now()
+        expires = now + dt.timedelta(seconds=self.settings.refresh_token_ttl_s)
+        refresh, refresh_hash = new_opaque_token()
+        await repo.add_refresh_token(
+            s, token_hash=refresh_hash, session_id=session_id, expires_at=expires
+        )
+        await repo.extend_session(s, session_id, expires)
+        token, token_expires = issue_access_token(
+            self.settings,
+            user_id=user.id,
+            session_id=session_id,
+            email=user.email,
+            role=user.role,
+            plan=user.current_plan,
+            now=now,
+        )
+        return SessionTokens(token=token, expires_at=token_expires, refresh_token=refresh)

@@ -1,0 +1,80 @@
+"""Access tokens (JWT, HS256 pinned) and opaque single-use tokens stored as SHA-256."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+
+import jwt
+
+from server.config import Settings
+from server.errors import Unauthenticated
+
+ALGORITHM = "HS256"
+_REQUIRED = ["iss", "sub", "aud", "exp", "iat", "sid"]
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    """The claims fingate relies on after verification."""
+
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+
+
+def issue_access_token(
+    settings: Settings,
+    *,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    email: str,
+    role: str,
+    plan: str,
+    now: dt.datetime,
+) -> tuple[str, dt.datetime]:
+    """A signed access token and its expiry (seed 004 "Token Structure", plus `sid`)."""
+    expires = now + dt.timedelta(seconds=settings.access_token_ttl_s)
+    claims = {
+        "iss": settings.jwt_issuer,
+        "sub": str(user_id),
+        "aud": settings.jwt_audience,
+        "exp": int(expires.timestamp()),
+        "iat": int(now.timestamp()),
+        "email": email,
+        "role": role,
+        "plan": plan,
+        "sid": str(session_id),
+    }
+    return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM), expires
+
+
+def verify_access_token(settings: Settings, token: str) -> AccessClaims:
+    """Checks signature (HS256 only), issuer, audience and expiry; raises Unauthenticated."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.jwt_secret,
+            algorithms=[ALGORITHM],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": _REQUIRED},
+        )
+        return AccessClaims(uuid.UUID(claims["sub"]), uuid.UUID(claims["sid"]))
+    except jwt.ExpiredSignatureError:
+        raise Unauthenticated("Token expired") from None
+    except (jwt.InvalidTokenError, ValueError, TypeError):
+        raise Unauthenticated("Invalid token") from None
+
+
+def new_opaque_token() -> tuple[str, str]:
+    """A random token for the user (256 bits) and the hash to store."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 hex of a high-entropy token: a leaked table does not yield usable tokens."""
+    return hashlib.sha256(token.encode()).hexdigest()

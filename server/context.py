@@ -1,0 +1,65 @@
+"""Per-call state that interceptors set and domain code reads: request id, caller, headers."""
+
+from __future__ import annotations
+
+import uuid
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller: a user in a live session."""
+
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+    email: str
+    role: str
+    plan: str
+
+
+@dataclass(slots=True)
+class CallState:
+    """What a call accumulates on its way through the server."""
+
+    request_id: str
+    metadata: dict[str, list[str]]
+    principal: Principal | None = None
+    # Sent as initial metadata on success, as trailing metadata on error; Envoy turns both
+    # into HTTP response headers (set-cookie, x-ratelimit-*, retry-after).
+    response_headers: list[tuple[str, str]] = field(default_factory=list)
+
+    def header(self, name: str) -> str | None:
+        """The first value of a request header (metadata keys are lowercase)."""
+        values = self.metadata.get(name.lower())
+        return values[0] if values else None
+
+    def headers(self, name: str) -> list[str]:
+        """Every value of a request header."""
+        return self.metadata.get(name.lower(), [])
+
+
+call_var: ContextVar[CallState | None] = ContextVar("call_state", default=None)
+
+
+def current_call() -> CallState:
+    """The state of the call being served; interceptors guarantee one exists."""
+    state = call_var.get()
+    if state is None:
+        raise RuntimeError("no call in progress")
+    return state
+
+
+def principal() -> Principal:
+    """The authenticated caller of the current call."""
+    p = current_call().principal
+    if p is None:
+        raise RuntimeError("the auth interceptor did not authenticate this call")
+    return p
+
+
+def add_response_header(name: str, value: str) -> None:
+    """Queue a response header (metadata) for the current call."""
+    current_call().response_headers.append((name.lower(), value))

@@ -1,0 +1,42 @@
+"""The engine and the unit of work: one transaction, committed once, rolled back by default."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+
+class Database:
+    """A pooled asyncpg engine and its session factory."""
+
+    def __init__(self, url: str, *, pool_size: int = 8):
+        self.engine = create_async_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=2,
+            pool_pre_ping=True,
+            # Fail fast when PostgreSQL is down instead of hanging a request.
+            connect_args={"timeout": 5, "command_timeout": 30},
+        )
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction: commits when the block ends, rolls back on error."""
+        async with self.sessions.begin() as session:
+            yield session
+
+    async def ping(self) -> bool:
+        """Whether a round trip to PostgreSQL succeeds."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

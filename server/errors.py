@@ -1,0 +1,149 @@
+"""Domain errors: raised once by domain code, mapped once by interceptors/errors.py.
+
+    DomainError
+    ├── InvalidInput              400 INVALID_INPUT          (field violations)
+    ├── InvalidToken              400 INVALID_TOKEN          (email or reset link)
+    ├── Unauthenticated           401 UNAUTHORIZED
+    │   └── InvalidCredentials    401 INVALID_CREDENTIALS
+    ├── Forbidden                 403 FORBIDDEN
+    ├── NotFound                  404 RESOURCE_NOT_FOUND
+    ├── Conflict                  409 CONFLICT
+    │   └── EmailAlreadyRegistered 409 EMAIL_ALREADY_REGISTERED
+    ├── RateLimited               429 RATE_LIMIT_EXCEEDED    (RetryInfo)
+    └── ServiceUnavailable        503 SERVICE_UNAVAILABLE
+
+Anything else that escapes a servicer is answered as 500 INTERNAL_ERROR without its text.
+ERROR_TABLE is the one place that says which gRPC code, HTTP status and documented code each
+error has; tests/contract checks that every class has a row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+
+
+@dataclass(frozen=True, slots=True)
+class FieldViolation:
+    """One invalid request field, named as in JSON."""
+
+    field: str
+    message: str
+
+
+class DomainError(Exception):
+    """A failure the caller can act on; message is safe to show."""
+
+    message = "Request failed"
+
+    def __init__(self, message: str | None = None, *, details: dict[str, Any] | None = None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.details: dict[str, Any] = details or {}
+
+
+class InvalidInput(DomainError):
+    """The request body or query failed validation."""
+
+    message = "Invalid request body"
+
+    def __init__(self, violations: list[FieldViolation], message: str | None = None):
+        super().__init__(message)
+        self.violations = violations
+        self.details = {"errors": [{"field": v.field, "message": v.message} for v in violations]}
+
+
+class InvalidToken(DomainError):
+    """An email-verification or password-reset token is unknown, used or expired."""
+
+    message = "Invalid or expired token"
+
+
+class Unauthenticated(DomainError):
+    """No access token, or one that is invalid, expired or belongs to an ended session."""
+
+    message = "Authentication required"
+
+
+class InvalidCredentials(Unauthenticated):
+    """Email and password do not match a user (the same answer for an unknown email)."""
+
+    message = "Invalid email or password"
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not do this."""
+
+    message = "You do not have permission to perform this action"
+
+
+class NotFound(DomainError):
+    """The resource does not exist or is not visible to the caller."""
+
+    message = "Resource not found"
+
+
+class Conflict(DomainError):
+    """The request conflicts with existing state."""
+
+    message = "Resource already exists"
+
+
+class EmailAlreadyRegistered(Conflict):
+    """Sign-up with an email that already has an account."""
+
+    message = "Email already registered"
+
+
+class RateLimited(DomainError):
+    """Too many requests; retry_after seconds until the window frees."""
+
+    message = "Too many requests"
+
+    def __init__(self, *, retry_after: int, limit_reset: int):
+        super().__init__(details={"retryAfter": retry_after, "limitReset": limit_reset})
+        self.retry_after = retry_after
+
+
+class ServiceUnavailable(DomainError):
+    """A dependency (database, provider) cannot be reached."""
+
+    message = "Service unavailable"
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorSpec:
+    """How an error leaves the server: gRPC code, HTTP status, documented code."""
+
+    grpc_code: grpc.StatusCode
+    http_status: int
+    reason: str
+
+
+ERROR_TABLE: dict[type[DomainError], ErrorSpec] = {
+    InvalidInput: ErrorSpec(grpc.StatusCode.INVALID_ARGUMENT, 400, "INVALID_INPUT"),
+    InvalidToken: ErrorSpec(grpc.StatusCode.INVALID_ARGUMENT, 400, "INVALID_TOKEN"),
+    Unauthenticated: ErrorSpec(grpc.StatusCode.UNAUTHENTICATED, 401, "UNAUTHORIZED"),
+    InvalidCredentials: ErrorSpec(grpc.StatusCode.UNAUTHENTICATED, 401, "INVALID_CREDENTIALS"),
+    Forbidden: ErrorSpec(grpc.StatusCode.PERMISSION_DENIED, 403, "FORBIDDEN"),
+    NotFound: ErrorSpec(grpc.StatusCode.NOT_FOUND, 404, "RESOURCE_NOT_FOUND"),
+    Conflict: ErrorSpec(grpc.StatusCode.ALREADY_EXISTS, 409, "CONFLICT"),
+    EmailAlreadyRegistered: ErrorSpec(
+        grpc.StatusCode.ALREADY_EXISTS, 409, "EMAIL_ALREADY_REGISTERED"
+    ),
+    RateLimited: ErrorSpec(grpc.StatusCode.RESOURCE_EXHAUSTED, 429, "RATE_LIMIT_EXCEEDED"),
+    ServiceUnavailable: ErrorSpec(grpc.StatusCode.UNAVAILABLE, 503, "SERVICE_UNAVAILABLE"),
+}
+INTERNAL = ErrorSpec(grpc.StatusCode.INTERNAL, 500, "INTERNAL_ERROR")
+INTERNAL_MESSAGE = "An unexpected error occurred"
+
+
+def spec_for(error: DomainError) -> ErrorSpec:
+    """The most specific table row for an error (its own class, else the nearest base)."""
+    for cls in type(error).__mro__:
+        spec = ERROR_TABLE.get(cls)
+        if spec is not None:
+            return spec
+    return INTERNAL

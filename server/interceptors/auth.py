@@ -1,0 +1,34 @@
+"""Authentication and user-level roles, as each RPC's `access` option declares."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import grpc
+
+from server.auth.authenticator import Authenticator
+from server.context import current_call
+from server.contract.registry import MethodSpec, Registry
+from server.errors import Forbidden
+from server.interceptors.base import CallInterceptor
+
+
+class AuthInterceptor(CallInterceptor):
+    """Every RPC needs a live session unless its contract says `public: true`."""
+
+    def __init__(self, registry: Registry, authenticator: Authenticator):
+        super().__init__(registry)
+        self._authenticator = authenticator
+
+    @asynccontextmanager
+    async def around(
+        self, spec: MethodSpec, request: Any, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[None]:
+        if not spec.public:
+            state = current_call()
+            state.principal = await self._authenticator.authenticate(state.header("authorization"))
+            if spec.user_roles and state.principal.role not in spec.user_roles:
+                raise Forbidden()
+        yield

@@ -1,0 +1,117 @@
+"""Error mapping, written once: DomainError → gRPC status with rich details + REST body.
+
+Also the one place that sends a call's response headers: as initial metadata on success (with
+`x-http-code` when the contract declares 201/204), as trailing metadata on error.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from server.context import CallState, current_call
+from server.contract.registry import MethodSpec
+from server.envelopes import encode_for_metadata, render_error
+from server.errors import (
+    INTERNAL,
+    INTERNAL_MESSAGE,
+    DomainError,
+    ErrorSpec,
+    InvalidInput,
+    RateLimited,
+    spec_for,
+)
+from server.interceptors.base import CallInterceptor
+
+log = logging.getLogger("fingate.errors")
+
+
+def _pack(message: Any) -> any_pb2.Any:
+    packed = any_pb2.Any()
+    packed.Pack(message)
+    return packed
+
+
+def _status(
+    spec: ErrorSpec, message: str, error: DomainError | None, request_id: str
+) -> status_pb2.Status:
+    status = status_pb2.Status(code=spec.grpc_code.value[0], message=message)
+    meta = {}
+    if error is not None:
+        meta = {k: str(v) for k, v in error.details.items() if isinstance(v, str | int | float)}
+    info = error_details_pb2.ErrorInfo(reason=spec.reason, domain="fingate", metadata=meta)
+    status.details.append(_pack(info))
+    if isinstance(error, InvalidInput):
+        violations = [
+            error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.message)
+            for v in error.violations
+        ]
+        status.details.append(_pack(error_details_pb2.BadRequest(field_violations=violations)))
+    if isinstance(error, RateLimited):
+        delay = duration_pb2.Duration(seconds=error.retry_after)
+        status.details.append(_pack(error_details_pb2.RetryInfo(retry_delay=delay)))
+    status.details.append(_pack(error_details_pb2.RequestInfo(request_id=request_id)))
+    return status
+
+
+class ErrorInterceptor(CallInterceptor):
+    """Maps every failure to a canonical status; nothing internal leaks."""
+
+    @asynccontextmanager
+    async def around(
+        self, spec: MethodSpec, request: Any, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[None]:
+        try:
+            yield
+        except grpc.aio.AbortError:
+            raise
+        except DomainError as error:
+            await self._abort(spec, context, spec_for(error), error.message, error)
+        except Exception:
+            log.exception("unhandled error in %s", spec.path or "grpc service")
+            await self._abort(spec, context, INTERNAL, INTERNAL_MESSAGE, None)
+
+    async def before_response(
+        self, spec: MethodSpec, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> None:
+        headers = list(current_call().response_headers)
+        if spec.http_status:
+            headers.append(("x-http-code", str(spec.http_status)))
+        await context.send_initial_metadata(headers)
+
+    async def _abort(
+        self,
+        spec: MethodSpec,
+        context: grpc.aio.ServicerContext[Any, Any],
+        error_spec: ErrorSpec,
+        message: str,
+        error: DomainError | None,
+    ) -> None:
+        state: CallState = current_call()
+        details = dict(error.details) if error is not None else {"requestId": state.request_id}
+        content_type, body = render_error(
+            spec.error_format,
+            error_spec,
+            message,
+            details,
+            request_id=state.request_id,
+            instance=state.header("x-envoy-original-path"),
+        )
+        status = rpc_status.to_status(_status(error_spec, message, error, state.request_id))
+        trailers = (
+            *status.trailing_metadata,
+            *state.response_headers,
+            ("x-http-code", str(error_spec.http_status)),
+            ("x-rest-content-type", content_type),
+            ("x-rest-error", encode_for_metadata(body)),
+        )
+        if isinstance(error, RateLimited):
+            trailers = (*trailers, ("retry-after", str(error.retry_after)))
+        await context.abort(status.code, status.details, trailing_metadata=trailers)

@@ -1,0 +1,44 @@
+"""Queueing mail in the caller's transaction, and the SQL the dispatcher uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.common.ids import new_id
+from server.mail.models import OutboxMail
+
+
+async def enqueue(s: AsyncSession, *, recipient: str, subject: str, body: str) -> None:
+    """Stores a message to send once the transaction commits."""
+    s.add(OutboxMail(id=new_id(), recipient=recipient, subject=subject, body=body))
+    await s.flush()
+
+
+async def claim_due(s: AsyncSession, *, limit: int) -> list[OutboxMail]:
+    """Due messages, locked; SKIP LOCKED lets several server processes share the outbox."""
+    stmt = (
+        select(OutboxMail)
+        .where(OutboxMail.sent_at.is_(None), OutboxMail.next_attempt_at <= func.now())
+        .order_by(OutboxMail.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await s.execute(stmt)).scalars())
+
+
+async def mark_sent(s: AsyncSession, mail_id: uuid.UUID) -> None:
+    await s.execute(update(OutboxMail).where(OutboxMail.id == mail_id).values(sent_at=func.now()))
+
+
+async def mark_failed(
+    s: AsyncSession, mail_id: uuid.UUID, *, attempts: int, retry_at: dt.datetime, error: str
+) -> None:
+    await s.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id == mail_id)
+        .values(attempts=attempts, next_attempt_at=retry_at, last_error=error[:200])
+    )

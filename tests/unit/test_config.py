@@ -1,0 +1,35 @@
+import pytest
+
+from server import config
+
+
+def test_development_has_safe_defaults():
+    settings = config.load({})
+    assert settings.app_env == "development" and settings.grpc_port == 50051
+    assert settings.jwt_secret == config.DEV_JWT_SECRET
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["", "short", config.DEV_JWT_SECRET, "a" * 64, "abababababababababababababababab"],
+)
+def test_production_refuses_a_weak_secret(secret):
+    env = {"APP_ENV": "production", "JWT_SECRET": secret, "PUBLIC_BASE_URL": "https://x.io"}
+    with pytest.raises(config.ConfigError):
+        config.load(env)
+
+
+def test_production_accepts_32_random_bytes():
+    env = {
+        "APP_ENV": "production",
+        "JWT_SECRET": "q3J9v-Xk2LmN8pRtZ0yWbC5dF7gH1jK4sA6eU",
+        "PUBLIC_BASE_URL": "https://api.example.com",
+    }
+    assert config.load(env).is_production
+
+
+def test_bad_values_are_reported():
+    with pytest.raises(config.ConfigError, match="GRPC_PORT"):
+        config.load({"GRPC_PORT": "eighty"})
+    with pytest.raises(config.ConfigError, match="APP_ENV"):
+        config.load({"APP_ENV": "staging"})
