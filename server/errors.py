@@ -12,7 +12,9 @@
     ├── RateLimited               429 RATE_LIMIT_EXCEEDED    (RetryInfo)
     └── ServiceUnavailable        503 SERVICE_UNAVAILABLE
 
-Anything else that escapes a servicer is answered as 500 INTERNAL_ERROR without its text.
+Foreign errors that mean "a dependency is down" (a refused or dropped database connection) are
+translated by `translate_foreign()` into ServiceUnavailable; anything else that escapes a
+servicer is answered as 500 INTERNAL_ERROR without its text.
 ERROR_TABLE is the one place that says which gRPC code, HTTP status and documented code each
 error has; tests/contract checks that every class has a row.
 """
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+from sqlalchemy.exc import DBAPIError
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,3 +150,12 @@ def spec_for(error: DomainError) -> ErrorSpec:
         if spec is not None:
             return spec
     return INTERNAL
+
+
+def translate_foreign(exc: Exception) -> DomainError | None:
+    """The DomainError a foreign exception stands for, or None when it is a bug."""
+    if isinstance(exc, OSError | TimeoutError):
+        return ServiceUnavailable("Service temporarily unavailable")
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return ServiceUnavailable("Service temporarily unavailable")
+    return None

@@ -7,8 +7,9 @@ import logging
 from server.auth import repository as repo
 from server.auth.passwords import hash_password
 from server.common.validation import Violations
-from server.config import Settings
+from server.config import ConfigError, Settings
 from server.db.database import Database
+from server.errors import InvalidInput
 
 log = logging.getLogger("fingate.auth")
 
@@ -20,7 +21,10 @@ async def ensure_admin(db: Database, settings: Settings) -> None:
     v = Violations()
     email = v.email("ADMIN_EMAIL", settings.admin_email)
     v.password("ADMIN_PASSWORD", settings.admin_password)
-    v.raise_if_any()
+    try:
+        v.raise_if_any()
+    except InvalidInput as bad:
+        raise ConfigError("; ".join(f"{i.field} {i.message}" for i in bad.violations)) from None
     pw_hash = await hash_password(settings.admin_password)
     async with db.transaction() as s:
         user = await repo.get_user_by_email(s, email)

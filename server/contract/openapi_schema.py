@@ -1,4 +1,4 @@
-"""Schemas (OpenAPI 3.0.3, the dialect Swagger UI 4 from swagger-ui-bundle renders) for protobuf types, following the proto3 JSON mapping.
+"""Schemas (OpenAPI 3.0.3, which Swagger UI 4 renders) for protobuf types, proto3 JSON mapping.
 
 `ProtoIndex` finds messages, enums, services and their comments (source info) in a descriptor
 set; `SchemaBuilder` turns messages into `components/schemas` entries keyed by full proto name.

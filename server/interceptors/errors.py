@@ -27,6 +27,7 @@ from server.errors import (
     InvalidInput,
     RateLimited,
     spec_for,
+    translate_foreign,
 )
 from server.interceptors.base import CallInterceptor
 
@@ -74,9 +75,16 @@ class ErrorInterceptor(CallInterceptor):
             raise
         except DomainError as error:
             await self._abort(spec, context, spec_for(error), error.message, error)
-        except Exception:
-            log.exception("unhandled error in %s", spec.path or "grpc service")
-            await self._abort(spec, context, INTERNAL, INTERNAL_MESSAGE, None)
+        except Exception as exc:
+            translated = translate_foreign(exc)
+            if translated is None:
+                log.exception("unhandled error in %s", spec.path or "grpc service")
+                await self._abort(spec, context, INTERNAL, INTERNAL_MESSAGE, None)
+            else:
+                log.warning("%s: %s", spec.path, type(exc).__name__)
+                await self._abort(
+                    spec, context, spec_for(translated), translated.message, translated
+                )
 
     async def before_response(
         self, spec: MethodSpec, context: grpc.aio.ServicerContext[Any, Any]

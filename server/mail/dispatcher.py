@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import email.policy
 import logging
 import smtplib
 from email.message import EmailMessage
@@ -17,6 +18,8 @@ log = logging.getLogger("fingate.mail")
 _SWEEP_S = 5.0
 _BATCH = 20
 _MAX_BACKOFF_S = 3600
+# Long lines stay 7bit instead of quoted-printable, so links in a stored .eml stay readable.
+_POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 
 class MailDispatcher:
@@ -75,7 +78,7 @@ class MailDispatcher:
             return len(batch)
 
     def _send(self, mail: OutboxMail) -> None:
-        message = EmailMessage()
+        message = EmailMessage(policy=_POLICY)
         message["From"] = self._settings.mail_from
         message["To"] = mail.recipient
         message["Subject"] = mail.subject

@@ -8,9 +8,15 @@ ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT.parent / "shared" / "tools" / "route-coverage"
 
 FOUNDATION = [
-    "POST /api/v1/auth/sign-up", "POST /api/v1/auth/sign-in", "GET /api/v1/auth/me",
-    "POST /api/v1/auth/refresh", "POST /api/v1/auth/sign-out", "GET /api/v1/auth/verify-email",
-    "POST /api/v1/auth/forgot-password", "POST /api/v1/auth/reset-password", "GET /health",
+    "POST /api/v1/auth/sign-up",
+    "POST /api/v1/auth/sign-in",
+    "GET /api/v1/auth/me",
+    "POST /api/v1/auth/refresh",
+    "POST /api/v1/auth/sign-out",
+    "GET /api/v1/auth/verify-email",
+    "POST /api/v1/auth/forgot-password",
+    "POST /api/v1/auth/reset-password",
+    "GET /health",
     "GET /docs",
 ]
 

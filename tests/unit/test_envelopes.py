@@ -2,15 +2,17 @@ import json
 from urllib.parse import unquote
 
 from fingate.common.v1 import options_pb2
-
 from server.envelopes import encode_for_metadata, render_error
 from server.errors import ERROR_TABLE, EmailAlreadyRegistered, RateLimited
 
 
 def test_mappr_envelope_without_details_has_no_details_key():
     ctype, body = render_error(
-        options_pb2.ERROR_FORMAT_MAPPR, ERROR_TABLE[EmailAlreadyRegistered],
-        "Email already registered", {}, request_id="r1",
+        options_pb2.ERROR_FORMAT_MAPPR,
+        ERROR_TABLE[EmailAlreadyRegistered],
+        "Email already registered",
+        {},
+        request_id="r1",
     )
     assert ctype == "application/json"
     assert json.loads(body) == {
@@ -23,16 +25,23 @@ def test_mappr_envelope_without_details_has_no_details_key():
 
 def test_financbase_429_carries_retry_after():
     _, body = render_error(
-        options_pb2.ERROR_FORMAT_FINANCBASE, ERROR_TABLE[RateLimited], "Rate limit exceeded",
-        {"retryAfter": 60, "limitReset": 1}, request_id="r1",
+        options_pb2.ERROR_FORMAT_FINANCBASE,
+        ERROR_TABLE[RateLimited],
+        "Rate limit exceeded",
+        {"retryAfter": 60, "limitReset": 1},
+        request_id="r1",
     )
     assert json.loads(body) == {"success": False, "error": "Rate limit exceeded", "retryAfter": 60}
 
 
 def test_problem_details_carry_trace_id():
     ctype, body = render_error(
-        options_pb2.ERROR_FORMAT_PROBLEM, ERROR_TABLE[RateLimited], "slow down", {},
-        request_id="trace-1", instance="/api/v1/accounts",
+        options_pb2.ERROR_FORMAT_PROBLEM,
+        ERROR_TABLE[RateLimited],
+        "slow down",
+        {},
+        request_id="trace-1",
+        instance="/api/v1/accounts",
     )
     assert ctype == "application/problem+json"
     doc = json.loads(body)
@@ -41,7 +50,7 @@ def test_problem_details_carry_trace_id():
 
 
 def test_metadata_encoding_is_printable_ascii_and_reversible():
-    text = json.dumps({"error": "Zażółć 100% \"gęślą\"\n"}, ensure_ascii=False)
+    text = json.dumps({"error": 'Zażółć 100% "gęślą"\n'}, ensure_ascii=False)
     encoded = encode_for_metadata(text)
     assert all(32 <= ord(c) < 127 for c in encoded)
     assert unquote(encoded) == text

@@ -15,7 +15,12 @@ USER, SESSION = uuid.uuid4(), uuid.uuid4()
 def _issue(now=None):
     now = now or dt.datetime.now(dt.UTC)
     return issue_access_token(
-        SETTINGS, user_id=USER, session_id=SESSION, email="a@b.co", role="USER", plan="FREE",
+        SETTINGS,
+        user_id=USER,
+        session_id=SESSION,
+        email="a@b.co",
+        role="USER",
+        plan="FREE",
         now=now,
     )
 
@@ -39,8 +44,15 @@ def test_expired_token_is_refused():
 def _claims(**override):
     now = int(dt.datetime.now(dt.UTC).timestamp())
     claims = {
-        "iss": "mappr-backend", "sub": str(USER), "aud": "mappr-web", "exp": now + 600,
-        "iat": now, "sid": str(SESSION), "email": "a@b.co", "role": "ADMIN", "plan": "PRO",
+        "iss": "mappr-backend",
+        "sub": str(USER),
+        "aud": "mappr-web",
+        "exp": now + 600,
+        "iat": now,
+        "sid": str(SESSION),
+        "email": "a@b.co",
+        "role": "ADMIN",
+        "plan": "PRO",
     }
     claims.update(override)
     return claims

@@ -21,7 +21,9 @@ def test_email__invalid(value):
     assert [i.field for i in v.items] == ["email"]
 
 
-@pytest.mark.parametrize(("value", "ok"), [("1234567", False), ("12345678", True), ("x" * 129, False)])
+@pytest.mark.parametrize(
+    ("value", "ok"), [("1234567", False), ("12345678", True), ("x" * 129, False)]
+)
 def test_password_length(value, ok):
     v = Violations()
     v.password("password", value)
@@ -49,7 +51,9 @@ def test_past_date():
     assert v.items == []
 
 
-@pytest.mark.parametrize("value", ["1990-13-01", "1990-1-5", "15/01/1990", "2030-01-01", "1850-01-01"])
+@pytest.mark.parametrize(
+    "value", ["1990-13-01", "1990-1-5", "15/01/1990", "2030-01-01", "1850-01-01"]
+)
 def test_past_date__invalid(value):
     v = Violations()
     assert v.past_date("dateOfBirth", value, today=TODAY) is None

@@ -1,0 +1,145 @@
+-- fingate response shaping for transcoded REST responses (envoy/README.md has the protocol).
+-- Listed before the transcoder in http_filters, so on the way out it sees JSON, not gRPC.
+
+-- Local replies carry this mark (added by local_reply_config); they are already enveloped.
+local LOCAL_MARK = "x-fingate-local-reply"
+
+-- Server-to-Envoy protocol headers and gRPC framing headers: never shown to REST clients.
+local INTERNAL = {
+  "x-http-code", "x-rest-error", "x-rest-content-type",
+  "grpc-status", "grpc-message", "grpc-accept-encoding", "grpc-encoding", "grpc-status-details-bin",
+}
+local IS_INTERNAL = {}
+for _, name in ipairs(INTERNAL) do IS_INTERNAL[name] = true end
+
+-- Mappr codes for errors whose server did not render a body (the server always should).
+local CODES = {
+  [400] = "INVALID_INPUT", [401] = "UNAUTHORIZED", [403] = "FORBIDDEN",
+  [404] = "RESOURCE_NOT_FOUND", [409] = "CONFLICT", [413] = "PAYLOAD_TOO_LARGE",
+  [429] = "RATE_LIMIT_EXCEEDED", [499] = "REQUEST_CANCELLED", [500] = "INTERNAL_ERROR",
+  [501] = "NOT_IMPLEMENTED", [503] = "SERVICE_UNAVAILABLE", [504] = "GATEWAY_TIMEOUT",
+}
+local TEXTS = {
+  [400] = "Invalid request", [401] = "Unauthorized", [403] = "Forbidden",
+  [404] = "Resource not found", [409] = "Conflict", [413] = "Request body too large",
+  [429] = "Too many requests", [499] = "Request cancelled", [500] = "Internal server error",
+  [501] = "Not implemented", [503] = "Service temporarily unavailable",
+  [504] = "Gateway timeout",
+}
+
+local function starts_with(s, prefix)
+  return s:sub(1, #prefix) == prefix
+end
+
+local function percent_decode(s)
+  return (s:gsub("%%(%x%x)", function(hex) return string.char(tonumber(hex, 16)) end))
+end
+
+local function strip_internal(map)
+  for _, name in ipairs(INTERNAL) do map:remove(name) end
+end
+
+-- Trailers never reach HTTP/1.1 clients; h2 clients would see gRPC's, so drop them all.
+local function drop_trailers(trailers)
+  if trailers == nil then return end
+  local names = {}
+  for name, _ in pairs(trailers) do names[#names + 1] = name end
+  for _, name in ipairs(names) do trailers:remove(name) end
+end
+
+local function shape_success(handle, headers)
+  local code = tonumber(headers:get("x-http-code") or "")
+  strip_internal(headers)
+  if code == 204 then
+    -- The transcoder holds a unary response until its end, so buffering it here is cheap.
+    local body = handle:body()
+    if body ~= nil and body:length() > 0 then body:setBytes("") end
+    headers = handle:headers() -- the map fetched before body() is no longer valid
+    headers:replace(":status", "204")
+    headers:remove("content-type")
+    headers:remove("content-length")
+    drop_trailers(handle:trailers())
+    return
+  end
+  if code ~= nil and code >= 200 and code < 300 then
+    headers:replace(":status", tostring(code))
+  end
+  -- Stream the body through (no buffering) only to reach and drop the gRPC trailers.
+  for _ in handle:bodyChunks() do end
+  drop_trailers(handle:trailers())
+end
+
+-- The transcoder's google.rpc.Status JSON: {"code":N,"message":"<JSON-escaped>","details":[...]}.
+local function status_message(body_text)
+  return body_text:match('^{"code":%d+,"message":"(.-)","details"')
+end
+
+local function generic_envelope(status, body_text)
+  local message = TEXTS[status] or "Request failed"
+  -- grpcio puts an uncaught exception's text in the message of UNKNOWN (500): never show it.
+  if status ~= 500 then
+    local from_server = status_message(body_text)
+    if from_server ~= nil and from_server ~= "" then message = from_server end
+  end
+  local code = CODES[status] or (status >= 500 and "INTERNAL_ERROR" or "INVALID_INPUT")
+  return string.format('{"success":false,"error":"%s","code":"%s","statusCode":%d}',
+    message, code, status)
+end
+
+local function rewrite_error(handle, status)
+  local body = handle:body(true) -- error bodies are small; true: a buffer even when empty
+  local trailers = handle:trailers()
+  local headers = handle:headers()
+  -- Trailers-only errors carry the protocol in headers; errors after headers in trailers.
+  local function pick(name)
+    local value = headers:get(name)
+    if value == nil and trailers ~= nil then value = trailers:get(name) end
+    return value
+  end
+  local rest_error = pick("x-rest-error")
+  local content_type = pick("x-rest-content-type") or "application/json"
+  local http_code = tonumber(pick("x-http-code") or "")
+  if http_code ~= nil and http_code >= 400 and http_code < 600 then status = http_code end
+  if trailers ~= nil then
+    -- Trailing metadata (retry-after, x-ratelimit-*, x-request-id) becomes headers.
+    for name, value in pairs(trailers) do
+      if not IS_INTERNAL[name] and not starts_with(name, "grpc-") then headers:add(name, value) end
+    end
+    drop_trailers(trailers)
+  end
+  local text
+  if rest_error ~= nil then
+    text = percent_decode(rest_error)
+  else
+    local old = body ~= nil and body:getBytes(0, body:length()) or ""
+    text = generic_envelope(status, old)
+    content_type = "application/json"
+  end
+  if body ~= nil then
+    body:setBytes(text)
+  end
+  headers = handle:headers()
+  strip_internal(headers)
+  headers:replace(":status", tostring(status))
+  headers:replace("content-type", content_type)
+  headers:replace("content-length", tostring(#text))
+end
+
+function envoy_on_response(handle)
+  local headers = handle:headers()
+  local content_type = headers:get("content-type") or ""
+  -- Native gRPC keeps its status and trailers; SSE must stream unbuffered.
+  if starts_with(content_type, "application/grpc") or starts_with(content_type, "text/event-stream") then
+    return
+  end
+  if headers:get(LOCAL_MARK) ~= nil then
+    headers:remove(LOCAL_MARK)
+    return
+  end
+  local status = tonumber(headers:get(":status")) or 500
+  if status >= 400 then
+    rewrite_error(handle, status)
+  else
+    shape_success(handle, headers)
+  end
+end

@@ -1,0 +1,231 @@
+"""The whole local system as one object: PostgreSQL, migrations, SMTP sink, server, Envoy."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from aiosmtpd.controller import Controller
+
+from server.devstack import envoy as envoy_proxy
+from server.devstack.postgres import EmbeddedPostgres, database_url_from_env
+from server.devstack.process import log_tail, spawn, stop_process
+from server.devstack.readiness import StartupError, grpc_health, http_ok, port_open, wait_for
+from server.devstack.smtp_sink import start_sink
+
+log = logging.getLogger(__name__)
+
+LOCALHOST = "127.0.0.1"
+MIGRATION_TIMEOUT_S = 120.0
+
+
+@dataclass(frozen=True)
+class Ports:
+    """TCP ports on 127.0.0.1: Envoy (REST and gRPC), the gRPC server, Envoy admin, SMTP sink."""
+
+    http: int = 8080
+    grpc: int = 50051
+    admin: int = 9901
+    smtp: int = 1025
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Ports:
+        """Ports from HTTP_PORT, GRPC_PORT, ENVOY_ADMIN_PORT and SMTP_PORT, else defaults."""
+        d = cls()
+        return cls(
+            http=int(env.get("HTTP_PORT", d.http)),
+            grpc=int(env.get("GRPC_PORT", d.grpc)),
+            admin=int(env.get("ENVOY_ADMIN_PORT", d.admin)),
+            smtp=int(env.get("SMTP_PORT", d.smtp)),
+        )
+
+
+class Stack:
+    """Starts the components in dependency order, each ready before the next; stops them all."""
+
+    def __init__(
+        self,
+        *,
+        ports: Ports | None = None,
+        var_dir: Path = Path("var"),
+        database_url: str | None = None,
+        run_migrations: bool = True,
+        smtp: bool = True,
+        server: bool = True,
+        envoy: bool = True,
+        server_cmd: Sequence[str] | None = None,
+        env: Mapping[str, str] | None = None,
+        app_env: str | None = None,
+        grpc_host: str = LOCALHOST,
+        wait_serving: bool = True,
+        startup_timeout: float = 60.0,
+    ) -> None:
+        self.ports = ports or Ports()
+        self.var_dir = var_dir.resolve()
+        self.log_dir = self.var_dir / "log"
+        self.mail_dir = self.var_dir / "mail"
+        self.database_url = database_url or database_url_from_env()
+        self.run_migrations = run_migrations
+        self.smtp, self.server, self.envoy = smtp, server, envoy
+        self.server_cmd = list(server_cmd or [sys.executable, "-m", "server"])
+        self.env = dict(env or {})
+        self.app_env = app_env or os.environ.get("APP_ENV", "development")
+        self.grpc_host = grpc_host
+        self.wait_serving = wait_serving
+        self.startup_timeout = startup_timeout
+        self._postgres: EmbeddedPostgres | None = None
+        self._smtp: Controller | None = None
+        self._procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    @property
+    def rest_url(self) -> str:
+        """Base URL of the REST API (Envoy)."""
+        return f"http://{LOCALHOST}:{self.ports.http}"
+
+    @property
+    def grpc_target(self) -> str:
+        """host:port of the gRPC server itself."""
+        return f"{self.grpc_host}:{self.ports.grpc}"
+
+    @property
+    def admin_url(self) -> str:
+        """Base URL of Envoy's admin interface."""
+        return f"http://{LOCALHOST}:{self.ports.admin}"
+
+    def log_path(self, name: str) -> Path:
+        """Log file of a component: server, envoy, envoy-access, migrate."""
+        return self.log_dir / f"{name}.log"
+
+    def start(self) -> Stack:
+        """Bring up every enabled component; on any failure stop what was started and raise."""
+        atexit.register(self.stop)
+        try:
+            self._start_postgres()
+            if self.run_migrations:
+                self._migrate()
+            if self.smtp:
+                self._start_smtp()
+            if self.server:
+                self._start_server()
+            if self.envoy:
+                self._start_envoy()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop, in reverse order, every process and service this stack started."""
+        for name in ("envoy", "server", "migrate"):
+            proc = self._procs.pop(name, None)
+            if proc is not None:
+                # The server drains in-flight calls (SHUTDOWN_GRACE_SECONDS, 10 s by default).
+                stop_process(proc, timeout=20.0)
+        if self._smtp is not None:
+            self._smtp.stop()
+            self._smtp = None
+        if self._postgres is not None:
+            self._postgres.stop()
+            self._postgres = None
+        atexit.unregister(self.stop)
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _start_postgres(self) -> None:
+        if self.database_url is not None:
+            return
+        self._postgres = EmbeddedPostgres(self.var_dir / "pg")
+        self.database_url = self._postgres.start()
+
+    def _child_env(self, extra: Mapping[str, str]) -> dict[str, str]:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        if self.database_url is not None:
+            # Ours, not an inherited DATABASE_URL: a caller may point this stack elsewhere.
+            env["DATABASE_URL"] = self.database_url
+        return {**env, **extra, **self.env}
+
+    def _migrate(self) -> None:
+        log_path = self.log_path("migrate")
+        env = self._child_env({})
+        cmd = [sys.executable, "-m", "server.db.migrate"]
+        proc = self._procs["migrate"] = spawn(
+            cmd, log_path=log_path, env=env, cwd=envoy_proxy.REPO_ROOT
+        )
+        try:
+            code = proc.wait(timeout=MIGRATION_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            code = None
+        finally:
+            stop_process(self._procs.pop("migrate"))
+        if code != 0:
+            raise StartupError(f"migrations failed ({code}); {log_path}:\n{log_tail(log_path)}")
+
+    def _start_smtp(self) -> None:
+        _require_free(self.ports.smtp, "SMTP sink")
+        self._smtp = start_sink(mail_dir=self.mail_dir, port=self.ports.smtp)
+
+    def _start_server(self) -> None:
+        _require_free(self.ports.grpc, "gRPC server")
+        log_path = self.log_path("server")
+        env = self._child_env(
+            {
+                "GRPC_PORT": str(self.ports.grpc),
+                "SMTP_HOST": LOCALHOST,
+                "SMTP_PORT": str(self.ports.smtp),
+                "PUBLIC_BASE_URL": self.rest_url,
+                "APP_ENV": self.app_env,
+            }
+        )
+        proc = spawn(self.server_cmd, log_path=log_path, env=env, cwd=envoy_proxy.REPO_ROOT)
+        self._procs["server"] = proc
+        accepted = {"SERVING"} if self.wait_serving else {"SERVING", "NOT_SERVING", "UNKNOWN"}
+        wait_for(
+            lambda: grpc_health(self.grpc_target) in accepted,
+            what=f"gRPC server on {self.grpc_target}",
+            timeout=self.startup_timeout,
+            proc=proc,
+            log_path=log_path,
+        )
+
+    def _start_envoy(self) -> None:
+        _require_free(self.ports.http, "Envoy listener")
+        _require_free(self.ports.admin, "Envoy admin")
+        config = envoy_proxy.render_config(
+            http_port=self.ports.http,
+            admin_port=self.ports.admin,
+            grpc_host=self.grpc_host,
+            grpc_port=self.ports.grpc,
+            out_path=self.var_dir / "envoy" / "envoy.yaml",
+            access_log_path=self.log_path("envoy-access"),
+        )
+        log_path = self.log_path("envoy")
+        proc = self._procs["envoy"] = envoy_proxy.start_envoy(config, log_path=log_path)
+        wait_for(
+            lambda: http_ok(f"{self.admin_url}/ready"),
+            what=f"Envoy on {self.rest_url}",
+            timeout=self.startup_timeout,
+            proc=proc,
+            log_path=log_path,
+        )
+
+
+def _require_free(port: int, what: str) -> None:
+    # A leftover process on the port would answer the readiness probe in our child's place.
+    if port_open(LOCALHOST, port):
+        raise StartupError(f"{what}: port {port} on {LOCALHOST} is already in use")

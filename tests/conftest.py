@@ -1,0 +1,114 @@
+"""One real stack per test session: PostgreSQL, migrations, SMTP sink, gRPC server, Envoy.
+
+The ports differ from `make run`'s so both can run at once. PostgreSQL is DATABASE_URL when set,
+else an embedded one under var/test/pg. The server runs out of process, so every test makes its
+own users (tests/factories) instead of rolling back.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import grpc
+import httpx
+import pytest
+
+from fingate.auth.v1 import auth_service_pb2_grpc
+from server.db.database import Database
+from server.devstack.stack import Ports, Stack
+
+ROOT = Path(__file__).resolve().parents[1]
+VAR = ROOT / "var" / "test"
+TEST_PORTS = Ports(http=28080, grpc=25051, admin=29901, smtp=21025)
+DOWN_PORTS = Ports(http=28081, grpc=25052, admin=29902, smtp=21026)
+JWT_SECRET = "fingate-test-suite-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH"
+ADMIN = {"email": "admin@example.com", "password": "AdminPassword123!"}
+
+
+@pytest.fixture(scope="session")
+def ports() -> Ports:
+    return TEST_PORTS
+
+
+@pytest.fixture(scope="session")
+def stack():
+    shutil.rmtree(VAR / "mail", ignore_errors=True)
+    env = {
+        "JWT_SECRET": JWT_SECRET,
+        "ADMIN_EMAIL": ADMIN["email"],
+        "ADMIN_PASSWORD": ADMIN["password"],
+        "LOG_LEVEL": "INFO",
+    }
+    with Stack(ports=TEST_PORTS, var_dir=VAR, env=env, app_env="test") as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def jwt_secret(stack) -> str:
+    return JWT_SECRET
+
+
+@pytest.fixture(scope="session")
+def admin_credentials(stack) -> dict[str, str]:
+    return dict(ADMIN)
+
+
+@pytest.fixture(scope="session")
+def mail_dir(stack) -> Path:
+    return stack.mail_dir
+
+
+@pytest.fixture(scope="session")
+def rest(stack):
+    with httpx.Client(base_url=stack.rest_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def rest_h2(stack):
+    # h2c with prior knowledge needs the `h2` package; httpx speaks it when asked.
+    with httpx.Client(base_url=stack.rest_url, timeout=30, http1=False, http2=True) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def channel(stack):
+    with grpc.insecure_channel(stack.grpc_target) as ch:
+        yield ch
+
+
+@pytest.fixture(scope="session")
+def auth_stub(channel):
+    return auth_service_pb2_grpc.AuthServiceStub(channel)
+
+
+@pytest.fixture(scope="session")
+def envoy_auth_stub(stack):
+    with grpc.insecure_channel(f"127.0.0.1:{stack.ports.http}") as ch:
+        yield auth_service_pb2_grpc.AuthServiceStub(ch)
+
+
+@pytest.fixture(scope="session")
+async def db(stack):
+    database = Database(stack.database_url, pool_size=4)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture(scope="session")
+def rest_db_down(stack):
+    """A second server and Envoy whose PostgreSQL is a closed port."""
+    with (
+        Stack(
+            ports=DOWN_PORTS,
+            var_dir=VAR / "db-down",
+            database_url="postgresql+asyncpg://postgres@127.0.0.1:1/none",
+            run_migrations=False,
+            smtp=False,
+            env={"JWT_SECRET": JWT_SECRET},
+            app_env="test",
+        ) as down,
+        httpx.Client(base_url=down.rest_url, timeout=30) as client,
+    ):
+        yield client

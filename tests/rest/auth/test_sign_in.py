@@ -1,0 +1,68 @@
+"""POST /api/v1/auth/sign-in (seed 004 "Login")."""
+
+from tests.factories.auth import sign_up, unique_email
+from tests.rest.client import RFC3339_Z, assert_mappr_error, call
+
+
+def test_sign_in__documented_body_and_cookie(rest):
+    account = sign_up(rest)
+    response = rest.post(
+        "/api/v1/auth/sign-in", json={"email": account.email, "password": account.password}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body) == {"success", "data"} and body["success"] is True
+    user, session = body["data"]["user"], body["data"]["session"]
+    assert set(user) == {
+        "id",
+        "email",
+        "firstName",
+        "lastName",
+        "role",
+        "currentPlan",
+        "emailVerified",
+    }
+    assert user["id"] == account.user["id"] and user["emailVerified"] is False
+    assert set(session) == {"token", "expiresAt", "refreshToken"}
+    assert RFC3339_Z.match(session["expiresAt"])
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"session_token={session['refreshToken']};")
+    for attr in ("HttpOnly", "Secure", "SameSite=Strict", "Path=/api/v1/auth"):
+        assert attr in cookie
+
+
+def test_sign_in__email_is_case_insensitive(rest):
+    account = sign_up(rest)
+    call(
+        rest,
+        "POST",
+        "/api/v1/auth/sign-in",
+        200,
+        json={"email": account.email.upper(), "password": account.password},
+    )
+
+
+def test_sign_in__wrong_password_and_unknown_email_answer_alike(rest):
+    account = sign_up(rest)
+    wrong = call(
+        rest,
+        "POST",
+        "/api/v1/auth/sign-in",
+        401,
+        json={"email": account.email, "password": "WrongPassword1!"},
+    )
+    unknown = call(
+        rest,
+        "POST",
+        "/api/v1/auth/sign-in",
+        401,
+        json={"email": unique_email(), "password": "WrongPassword1!"},
+    )
+    assert_mappr_error(wrong, code="INVALID_CREDENTIALS", status=401, details=False)
+    assert wrong == unknown
+
+
+def test_sign_in__missing_fields(rest):
+    body = call(rest, "POST", "/api/v1/auth/sign-in", 400, json={"email": ""})
+    assert_mappr_error(body, code="INVALID_INPUT", status=400, details=True)
+    assert [e["field"] for e in body["details"]["errors"]] == ["email", "password"]
