@@ -128,8 +128,13 @@ end
 function envoy_on_response(handle)
   local headers = handle:headers()
   local content_type = headers:get("content-type") or ""
-  -- Native gRPC keeps its status and trailers; SSE must stream unbuffered.
-  if starts_with(content_type, "application/grpc") or starts_with(content_type, "text/event-stream") then
+  -- Native gRPC keeps its status and trailers.
+  if starts_with(content_type, "application/grpc") then
+    return
+  end
+  -- SSE streams unbuffered: touch the headers only, never the body.
+  if starts_with(content_type, "text/event-stream") then
+    strip_internal(headers)
     return
   end
   if headers:get(LOCAL_MARK) ~= nil then

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var" / "test"
 TEST_PORTS = Ports(http=28080, grpc=25051, admin=29901, smtp=21025)
 DOWN_PORTS = Ports(http=28081, grpc=25052, admin=29902, smtp=21026)
+NO_UPSTREAM_PORTS = Ports(http=28082, grpc=25053, admin=29903, smtp=21027)
 JWT_SECRET = "fingate-test-suite-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH"
 ADMIN = {"email": "admin@example.com", "password": "AdminPassword123!"}
 
@@ -110,5 +111,22 @@ def rest_db_down(stack):
             app_env="test",
         ) as down,
         httpx.Client(base_url=down.rest_url, timeout=30) as client,
+    ):
+        yield client
+
+
+@pytest.fixture(scope="session")
+def rest_upstream_down(stack):
+    """An Envoy whose gRPC server is not running."""
+    with (
+        Stack(
+            ports=NO_UPSTREAM_PORTS,
+            var_dir=VAR / "no-upstream",
+            database_url="postgresql+asyncpg://postgres@127.0.0.1:1/none",
+            run_migrations=False,
+            smtp=False,
+            server=False,
+        ) as proxy,
+        httpx.Client(base_url=proxy.rest_url, timeout=30) as client,
     ):
         yield client

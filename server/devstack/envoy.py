@@ -22,16 +22,40 @@ DESCRIPTOR_PATH = REPO_ROOT / "gen" / "fingate.binpb"
 SERVICE_PACKAGE_PREFIX = "fingate."
 
 
-def fingate_services(descriptor_path: Path) -> list[str]:
-    """Full names of every service in a `fingate.*` package of the descriptor set."""
+def _fingate_files(descriptor_path: Path) -> list[descriptor_pb2.FileDescriptorProto]:
     fds = descriptor_pb2.FileDescriptorSet()
     fds.ParseFromString(descriptor_path.read_bytes())
+    return [f for f in fds.file if f.package.startswith(SERVICE_PACKAGE_PREFIX)]
+
+
+def fingate_services(descriptor_path: Path) -> list[str]:
+    """Full names of every service in a `fingate.*` package of the descriptor set."""
+    files = _fingate_files(descriptor_path)
+    return sorted(f"{file.package}.{service.name}" for file in files for service in file.service)
+
+
+def streaming_paths(descriptor_path: Path) -> list[str]:
+    """gRPC paths (`/pkg.Service/Method`) of the server-streaming `fingate.*` methods."""
     return sorted(
-        f"{file.package}.{service.name}"
-        for file in fds.file
-        if file.package.startswith(SERVICE_PACKAGE_PREFIX)
+        f"/{file.package}.{service.name}/{method.name}"
+        for file in _fingate_files(descriptor_path)
         for service in file.service
+        for method in service.method
+        if method.server_streaming
     )
+
+
+def _stream_routes(paths: list[str]) -> str:
+    # Transcoded streams (SSE) must outlive the unary route timeout; YAML at the routes' indent.
+    indent = " " * 14
+    routes = [
+        f"{indent}- match:\n"
+        f'{indent}    path: "{path}"\n'
+        f"{indent}    headers: [{{name: x-envoy-original-path, present_match: true}}]\n"
+        f"{indent}  route: {{cluster: fingate_grpc, timeout: 0s}}  # stream: no deadline"
+        for path in paths
+    ]
+    return "\n".join(routes) or f"{indent}# (no server-streaming methods)"
 
 
 def _cluster_type(host: str) -> str:
@@ -71,6 +95,7 @@ def render_config(
         # A JSON list is a YAML flow sequence.
         "services": json.dumps(services),
         "route_timeout": f"{route_timeout_s:g}s",
+        "stream_routes": _stream_routes(streaming_paths(descriptor_path)),
     }
     text = Template(template_path.read_text()).substitute(values)
     out_path.parent.mkdir(parents=True, exist_ok=True)

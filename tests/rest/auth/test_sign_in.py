@@ -66,3 +66,24 @@ def test_sign_in__missing_fields(rest):
     body = call(rest, "POST", "/api/v1/auth/sign-in", 400, json={"email": ""})
     assert_mappr_error(body, code="INVALID_INPUT", status=400, details=True)
     assert [e["field"] for e in body["details"]["errors"]] == ["email", "password"]
+
+
+async def test_sign_in__rehashes_a_weaker_hash(rest, db):
+    from argon2 import PasswordHasher
+
+    from server.auth import repository as repo
+
+    email = unique_email()
+    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash("OldParams123!")
+    async with db.transaction() as s:
+        await repo.add_user(s, email=email, password_hash=weak, first_name="A", last_name="B")
+    call(
+        rest,
+        "POST",
+        "/api/v1/auth/sign-in",
+        200,
+        json={"email": email, "password": "OldParams123!"},
+    )
+    async with db.transaction() as s:
+        user = await repo.get_user_by_email(s, email)
+    assert user.password_hash != weak and "m=19456,t=2,p=1" in user.password_hash
