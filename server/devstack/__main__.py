@@ -7,7 +7,7 @@ import signal
 import sys
 from types import FrameType
 
-from server.devstack.envoy import REPO_ROOT
+from server.devstack.process import REPO_ROOT
 from server.devstack.readiness import StartupError
 from server.devstack.stack import Ports, Stack
 

@@ -13,9 +13,8 @@ from string import Template
 
 from google.protobuf import descriptor_pb2
 
-from server.devstack.process import spawn
+from server.devstack.process import REPO_ROOT, spawn
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = REPO_ROOT / "envoy" / "envoy.yaml.tmpl"
 LUA_PATH = REPO_ROOT / "envoy" / "filter.lua"
 DESCRIPTOR_PATH = REPO_ROOT / "gen" / "fingate.binpb"

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
 import warnings
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 log = logging.getLogger(__name__)
 
 ASYNCPG_SCHEME = "postgresql+asyncpg"
+# pgserver records the pids of the processes using a data directory in this file.
+HANDLE_PIDS_FILE = ".handle_pids.json"
 
 
 def asyncpg_url(libpq_uri: str) -> str:
@@ -30,59 +32,73 @@ def asyncpg_url(libpq_uri: str) -> str:
     return f"{ASYNCPG_SCHEME}://{user}@{netloc}/{database}"
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class EmbeddedPostgres:
     """A PostgreSQL kept under `data_dir`, listening on a unix socket only."""
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir.resolve()
-        self._server: Any = None
-        self._started_here = False
+        self.owned = False
+
+    def _postmaster_running(self) -> bool:
+        from pgserver.utils import PostmasterInfo
+
+        info = PostmasterInfo.read_from_pgdata(self.data_dir)
+        return info is not None and bool(info.is_running())
+
+    def _other_users(self) -> list[int]:
+        try:
+            pids = json.loads((self.data_dir / HANDLE_PIDS_FILE).read_text())
+        except (FileNotFoundError, ValueError):
+            return []
+        return [pid for pid in pids if pid != os.getpid() and _alive(pid)]
 
     def start(self) -> str:
         """Start (or join) the server and return its asyncpg SQLAlchemy URL."""
-        # Imported lazily: DATABASE_URL users never pay for (or need) the embedded binaries.
-        # platformdirs warns at import when XDG_RUNTIME_DIR is unset; tests turn warnings into
-        # errors, and the fallback directory it picks is fine for a lock file.
+        # Imported lazily: DATABASE_URL users never need the embedded binaries. platformdirs
+        # warns at import without XDG_RUNTIME_DIR, and the tests turn warnings into errors.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             from pgserver.postgres_server import get_server
-            from pgserver.utils import PostmasterInfo
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
-        info = PostmasterInfo.read_from_pgdata(self.data_dir)
-        self._started_here = info is None or not info.is_running()
-        # cleanup_mode=None: pgserver must not stop it from its own atexit hook; stop() decides.
-        self._server = get_server(self.data_dir, cleanup_mode=None)
-        url = asyncpg_url(self._server.get_uri())
-        log.info("embedded PostgreSQL at %s (started here: %s)", url, self._started_here)
+        # Ours to stop: one we start, or one left running by a process that has died. Decided
+        # before starting, so an interrupt during the start still stops it.
+        self.owned = not self._postmaster_running() or not self._other_users()
+        # cleanup_mode=None: pgserver's own atexit hook must not stop it; stop() decides.
+        server = get_server(self.data_dir, cleanup_mode=None)
+        url = asyncpg_url(server.get_uri())
+        log.info("embedded PostgreSQL at %s (ours to stop: %s)", url, self.owned)
         return url
 
-    @property
-    def started_here(self) -> bool:
-        """Whether start() launched the server (rather than joining one already running)."""
-        return self._started_here
-
     def stop(self) -> None:
-        """Stop the server if this object started it; leave a joined one running."""
-        server, self._server = self._server, None
-        if server is None or not self._started_here:
+        """Stop the server if it is ours; leave one that another live process uses."""
+        owned, self.owned = self.owned, False
+        if not owned or not self._postmaster_running():
             return
         from pgserver._commands import POSTGRES_BIN_PATH
 
         # Fast shutdown: the stack's server is already stopped, nothing to drain. Output goes
         # nowhere: pg_ctl can hold pipes open (pgserver notes the same).
         cmd = [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(self.data_dir), "-w", "-m", "fast"]
-        try:
-            subprocess.run(
-                [*cmd, "stop"],
-                check=True,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                user=server.system_user,  # pgserver runs it as user `pgserver` under root
-                timeout=60,
-            )
-        except subprocess.CalledProcessError:
-            log.warning("embedded PostgreSQL under %s was already stopped", self.data_dir)
+        subprocess.run(
+            [*cmd, "stop"],
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            # pgserver runs PostgreSQL as the system user `pgserver` when we are root.
+            user="pgserver" if os.geteuid() == 0 else None,
+            timeout=60,
+        )
 
 
 def database_url_from_env() -> str | None:

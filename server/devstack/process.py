@@ -8,6 +8,8 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
 
 def spawn(
     cmd: Sequence[str],
@@ -18,6 +20,7 @@ def spawn(
 ) -> subprocess.Popen[bytes]:
     """Start `cmd` in its own session with stdout and stderr appended to `log_path`."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path.write_bytes(b"")  # one run per file: a log tail must not show an older run
     # Append mode: a child that reopens /dev/stdout (Envoy's access log) must not clobber it.
     with log_path.open("ab") as log:
         return subprocess.Popen(
@@ -54,6 +57,20 @@ def stop_process(proc: subprocess.Popen[bytes], *, timeout: float = 10.0) -> int
         return proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         return None
+
+
+def run_to_end(
+    cmd: Sequence[str], *, log_path: Path, env: Mapping[str, str], timeout: float
+) -> int | None:
+    """Run `cmd` from the repository root like spawn(); its exit code, None on timeout."""
+    proc = spawn(cmd, log_path=log_path, env=env, cwd=REPO_ROOT)
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    finally:
+        # Also on Ctrl-C: the child is in its own session and never saw the signal.
+        stop_process(proc)
 
 
 def log_tail(path: Path, *, lines: int = 40) -> str:

@@ -77,3 +77,10 @@ def port_open(host: str, port: int, *, timeout: float = 0.5) -> bool:
             return True
     except OSError:
         return False
+
+
+def require_free(port: int, what: str, *, host: str = "127.0.0.1") -> None:
+    """Fail if something already listens on host:port."""
+    # A leftover process there would answer the readiness probe in our child's place.
+    if port_open(host, port):
+        raise StartupError(f"{what}: port {port} on {host} is already in use")

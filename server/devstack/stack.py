@@ -16,8 +16,8 @@ from aiosmtpd.controller import Controller
 
 from server.devstack import envoy as envoy_proxy
 from server.devstack.postgres import EmbeddedPostgres, database_url_from_env
-from server.devstack.process import log_tail, spawn, stop_process
-from server.devstack.readiness import StartupError, grpc_health, http_ok, port_open, wait_for
+from server.devstack.process import REPO_ROOT, log_tail, run_to_end, spawn, stop_process
+from server.devstack.readiness import StartupError, grpc_health, http_ok, require_free, wait_for
 from server.devstack.smtp_sink import start_sink
 
 log = logging.getLogger(__name__)
@@ -123,17 +123,22 @@ class Stack:
 
     def stop(self) -> None:
         """Stop, in reverse order, every process and service this stack started."""
-        for name in ("envoy", "server", "migrate"):
+        for name in ("envoy", "server"):
             proc = self._procs.pop(name, None)
             if proc is not None:
                 # The server drains in-flight calls (SHUTDOWN_GRACE_SECONDS, 10 s by default).
                 stop_process(proc, timeout=20.0)
-        if self._smtp is not None:
-            self._smtp.stop()
-            self._smtp = None
-        if self._postgres is not None:
-            self._postgres.stop()
-            self._postgres = None
+        smtp, self._smtp = self._smtp, None
+        postgres, self._postgres = self._postgres, None
+        for what, stop in (
+            ("SMTP sink", smtp and smtp.stop),
+            ("PostgreSQL", postgres and postgres.stop),
+        ):
+            try:
+                if stop:
+                    stop()
+            except Exception:  # keep going: the rest must stop even if one part fails
+                log.exception("stopping the %s failed", what)
         atexit.unregister(self.stop)
 
     def __enter__(self) -> Stack:
@@ -162,29 +167,23 @@ class Stack:
 
     def _migrate(self) -> None:
         log_path = self.log_path("migrate")
-        env = self._child_env({})
         cmd = [sys.executable, "-m", "server.db.migrate"]
-        proc = self._procs["migrate"] = spawn(
-            cmd, log_path=log_path, env=env, cwd=envoy_proxy.REPO_ROOT
+        code = run_to_end(
+            cmd, log_path=log_path, env=self._child_env({}), timeout=MIGRATION_TIMEOUT_S
         )
-        try:
-            code = proc.wait(timeout=MIGRATION_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            code = None
-        finally:
-            stop_process(self._procs.pop("migrate"))
         if code != 0:
             raise StartupError(f"migrations failed ({code}); {log_path}:\n{log_tail(log_path)}")
 
     def _start_smtp(self) -> None:
-        _require_free(self.ports.smtp, "SMTP sink")
+        require_free(self.ports.smtp, "SMTP sink")
         self._smtp = start_sink(mail_dir=self.mail_dir, port=self.ports.smtp)
 
     def _start_server(self) -> None:
-        _require_free(self.ports.grpc, "gRPC server")
+        require_free(self.ports.grpc, "gRPC server")
         log_path = self.log_path("server")
         env = self._child_env(
             {
+                "GRPC_HOST": self.grpc_host,
                 "GRPC_PORT": str(self.ports.grpc),
                 "SMTP_HOST": LOCALHOST,
                 "SMTP_PORT": str(self.ports.smtp),
@@ -192,7 +191,7 @@ class Stack:
                 "APP_ENV": self.app_env,
             }
         )
-        proc = spawn(self.server_cmd, log_path=log_path, env=env, cwd=envoy_proxy.REPO_ROOT)
+        proc = spawn(self.server_cmd, log_path=log_path, env=env, cwd=REPO_ROOT)
         self._procs["server"] = proc
         accepted = {"SERVING"} if self.wait_serving else {"SERVING", "NOT_SERVING", "UNKNOWN"}
         wait_for(
@@ -204,8 +203,8 @@ class Stack:
         )
 
     def _start_envoy(self) -> None:
-        _require_free(self.ports.http, "Envoy listener")
-        _require_free(self.ports.admin, "Envoy admin")
+        require_free(self.ports.http, "Envoy listener")
+        require_free(self.ports.admin, "Envoy admin")
         config = envoy_proxy.render_config(
             http_port=self.ports.http,
             admin_port=self.ports.admin,
@@ -223,9 +222,3 @@ class Stack:
             proc=proc,
             log_path=log_path,
         )
-
-
-def _require_free(port: int, what: str) -> None:
-    # A leftover process on the port would answer the readiness probe in our child's place.
-    if port_open(LOCALHOST, port):
-        raise StartupError(f"{what}: port {port} on {LOCALHOST} is already in use")

@@ -113,13 +113,18 @@ class ErrorInterceptor(CallInterceptor):
             instance=state.header("x-envoy-original-path"),
         )
         status = rpc_status.to_status(_status(error_spec, message, error, state.request_id))
-        trailers = (
+        trailers: tuple[tuple[str, str | bytes], ...] = (
             *status.trailing_metadata,
             *state.response_headers,
-            ("x-http-code", str(error_spec.http_status)),
-            ("x-rest-content-type", content_type),
-            ("x-rest-error", encode_for_metadata(body)),
         )
+        if state.header("x-envoy-original-path") is not None:
+            # Transcoded REST call (Envoy sets this and strips a client's): Lua needs the body.
+            trailers = (
+                *trailers,
+                ("x-http-code", str(error_spec.http_status)),
+                ("x-rest-content-type", content_type),
+                ("x-rest-error", encode_for_metadata(body)),
+            )
         if isinstance(error, RateLimited):
             trailers = (*trailers, ("retry-after", str(error.retry_after)))
         await context.abort(status.code, status.details, trailing_metadata=trailers)

@@ -20,6 +20,8 @@ from server.interceptors.errors import ErrorInterceptor
 from server.interceptors.request_id import RequestIdInterceptor
 
 SECRET_TEXT = "password=hunter2 at db.internal:5432"
+# What Envoy adds to a transcoded call; the REST body is rendered only for those.
+REST = ("x-envoy-original-path", "/api/v1/auth/sign-up")
 
 
 class Broken(auth_service_pb2_grpc.AuthServiceServicer):
@@ -61,7 +63,9 @@ def _trailer(error, key):
 
 async def test_unexpected_exception_is_internal_without_internals(broken_stub):
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await broken_stub.SignUp(pb.SignUpRequest(), metadata=[("x-request-id", "req-12345678")])
+        await broken_stub.SignUp(
+            pb.SignUpRequest(), metadata=[("x-request-id", "req-12345678"), REST]
+        )
     error = caught.value
     assert error.code() == grpc.StatusCode.INTERNAL
     assert SECRET_TEXT not in error.details() and "hunter2" not in str(error.trailing_metadata())
@@ -79,7 +83,7 @@ async def test_unexpected_exception_is_internal_without_internals(broken_stub):
 
 async def test_rate_limited_carries_retry_info_and_header(broken_stub):
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await broken_stub.SignIn(pb.SignInRequest())
+        await broken_stub.SignIn(pb.SignInRequest(), metadata=[REST])
     error = caught.value
     assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
     assert _trailer(error, "retry-after") == "7"
@@ -102,3 +106,11 @@ async def test_a_client_request_id_that_is_not_plain_is_replaced(broken_stub):
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await broken_stub.SignUp(pb.SignUpRequest(), metadata=[("x-request-id", "bad id <script>")])
     assert _trailer(caught.value, "x-request-id") != "bad id <script>"
+
+
+async def test_native_grpc_callers_get_no_rest_trailers(broken_stub):
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await broken_stub.SignUp(pb.SignUpRequest())
+    keys = {k for k, _ in caught.value.trailing_metadata()}
+    assert not keys & {"x-rest-error", "x-rest-content-type", "x-http-code"}
+    assert "grpc-status-details-bin" in keys
