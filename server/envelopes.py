@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fingate.common.v1 import options_pb2
 from server.errors import ErrorSpec
 
+_COMPACT = (",", ":")  # as the transcoder prints success bodies
 PROBLEM_TYPE_BASE = "https://api.dashtam.com/errors/"
 _TITLES = {
     400: "Bad Request",
@@ -76,10 +77,14 @@ def render_error(
     """(content type, JSON text) of the REST error body for a service's document."""
     if error_format == options_pb2.ERROR_FORMAT_PROBLEM:
         body = _problem(spec, message, request_id, instance)
-        return "application/problem+json", json.dumps(body, ensure_ascii=False)
+        return "application/problem+json", json.dumps(body, ensure_ascii=False, separators=_COMPACT)
     if error_format == options_pb2.ERROR_FORMAT_FINANCBASE:
-        return "application/json", json.dumps(_financbase(spec, message, details))
-    return "application/json", json.dumps(_mappr(spec, message, details), ensure_ascii=False)
+        return "application/json", json.dumps(
+            _financbase(spec, message, details), separators=_COMPACT
+        )
+    return "application/json", json.dumps(
+        _mappr(spec, message, details), ensure_ascii=False, separators=_COMPACT
+    )
 
 
 def encode_for_metadata(text: str) -> str:

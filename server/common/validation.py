@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from server.errors import FieldViolation, InvalidInput
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# E.164: a country code and subscriber number, 7 to 15 digits in all, after a plus sign.
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_PHONE_PUNCTUATION = re.compile(r"[\s().-]")
 
 
 class Violations:
@@ -56,17 +58,14 @@ class Violations:
         return value
 
     def phone(self, field: str, value: str) -> str | None:
-        """An optional international number, returned in E.164 form."""
+        """An optional E.164 number (`+1234567890`); spaces, dashes, dots and brackets dropped."""
         if not value.strip():
             return None
-        try:
-            number = phonenumbers.parse(value.strip(), None)
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            self.add(field, "must be a valid phone number in international format (+1234567890)")
+        number = _PHONE_PUNCTUATION.sub("", value)
+        if not _E164.match(number):
+            self.add(field, "must be a phone number in international format (+1234567890)")
             return None
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return number
 
     def past_date(self, field: str, value: str, *, today: dt.date) -> dt.date | None:
         """An optional YYYY-MM-DD date between 1900-01-01 and yesterday."""

@@ -13,9 +13,9 @@ def test_sign_up__documented_201_body(rest):
             "password": PASSWORD,
             "firstName": "John",
             "lastName": "Doe",
-            "phone": "+14155552671",
+            "phone": "+1234567890",
             "dateOfBirth": "1990-01-15",
-        },
+        },  # seed 004's example, with a fresh email
     )
     assert response.status_code == 201, response.text
     body = response.json()

@@ -32,12 +32,15 @@ def test_password_length(value, ok):
 
 def test_phone_is_returned_in_e164():
     v = Violations()
-    assert v.phone("phone", "+1 415 555 2671") == "+14155552671"
+    assert v.phone("phone", "+1 (415) 555-2671") == "+14155552671"
+    assert v.phone("phone", "+1234567890") == "+1234567890"  # seed 004's example
     assert v.phone("phone", "") is None
     assert v.items == []
 
 
-@pytest.mark.parametrize("value", ["12345", "+1 000", "not a phone", "4155552671"])
+@pytest.mark.parametrize(
+    "value", ["12345", "+1 000", "not a phone", "4155552671", "+0123456789", "+1234567890123456"]
+)
 def test_phone__invalid(value):
     v = Violations()
     assert v.phone("phone", value) is None
