@@ -17,14 +17,13 @@ import pytest
 from fingate.auth.v1 import auth_service_pb2_grpc
 from server.db.database import Database
 from server.devstack.stack import Ports, Stack
+from tests.secrets import ADMIN, JWT_SECRET
 
 ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var" / "test"
 TEST_PORTS = Ports(http=28080, grpc=25051, admin=29901, smtp=21025)
 DOWN_PORTS = Ports(http=28081, grpc=25052, admin=29902, smtp=21026)
 NO_UPSTREAM_PORTS = Ports(http=28082, grpc=25053, admin=29903, smtp=21027)
-JWT_SECRET = "fingate-test-suite-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH"
-ADMIN = {"email": "admin@example.com", "password": "AdminPassword123!"}
 
 
 @pytest.fixture(scope="session")

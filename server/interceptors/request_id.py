@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,6 +15,8 @@ import grpc
 from server.context import CallState, call_var, request_id_var
 from server.contract.registry import MethodSpec
 from server.interceptors.base import CallInterceptor
+
+log = logging.getLogger("fingate.rpc")
 
 # A client-chosen id is echoed into logs and headers: accept only a short, plain token.
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
@@ -27,7 +31,7 @@ def _metadata(context: grpc.aio.ServicerContext[Any, Any]) -> dict[str, list[str
 
 
 class RequestIdInterceptor(CallInterceptor):
-    """Opens the CallState of every call."""
+    """Opens the CallState of every call and logs one line when it ends."""
 
     @asynccontextmanager
     async def around(
@@ -40,8 +44,18 @@ class RequestIdInterceptor(CallInterceptor):
         state.response_headers.append(("x-request-id", rid))
         call_token = call_var.set(state)
         rid_token = request_id_var.set(rid)
+        started = time.perf_counter()
         try:
             yield
         finally:
+            code = context.code()
+            log.info(
+                "rpc",
+                extra={
+                    "method": spec.path or "grpc",
+                    "code": code.name if isinstance(code, grpc.StatusCode) else "OK",
+                    "ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
             request_id_var.reset(rid_token)
             call_var.reset(call_token)

@@ -18,6 +18,7 @@ from server.errors import RateLimited
 from server.interceptors.auth import AuthInterceptor
 from server.interceptors.errors import ErrorInterceptor
 from server.interceptors.request_id import RequestIdInterceptor
+from tests.secrets import JWT_SECRET as TEST_SECRET
 
 SECRET_TEXT = "password=hunter2 at db.internal:5432"
 # What Envoy adds to a transcoded call; the REST body is rendered only for those.
@@ -37,7 +38,7 @@ class Broken(auth_service_pb2_grpc.AuthServiceServicer):
 
 @pytest.fixture
 async def broken_stub():
-    settings = config.load({"APP_ENV": "test"})
+    settings = config.load({"APP_ENV": "test", "JWT_SECRET": TEST_SECRET})
     registry = Registry.from_modules([pb])
     # Never connects: the calls below fail before any database work.
     db = Database("postgresql+asyncpg://nobody@127.0.0.1:1/none")

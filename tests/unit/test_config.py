@@ -33,3 +33,8 @@ def test_bad_values_are_reported():
         config.load({"GRPC_PORT": "eighty"})
     with pytest.raises(config.ConfigError, match="APP_ENV"):
         config.load({"APP_ENV": "staging"})
+
+
+def test_test_mode_also_needs_a_real_secret():
+    with pytest.raises(config.ConfigError, match="JWT_SECRET"):
+        config.load({"APP_ENV": "test"})

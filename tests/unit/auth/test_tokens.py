@@ -7,8 +7,9 @@ import pytest
 from server import config
 from server.auth.tokens import hash_token, issue_access_token, new_opaque_token, verify_access_token
 from server.errors import Unauthenticated
+from tests.secrets import JWT_SECRET
 
-SETTINGS = config.load({"APP_ENV": "test", "JWT_SECRET": "unit-test-secret-" + "k" * 64})
+SETTINGS = config.load({"APP_ENV": "test", "JWT_SECRET": JWT_SECRET})
 USER, SESSION = uuid.uuid4(), uuid.uuid4()
 
 
