@@ -8,6 +8,7 @@ own users (tests/factories) instead of rolling back.
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import grpc
@@ -96,36 +97,34 @@ async def db(stack):
     await database.dispose()
 
 
-@pytest.fixture(scope="session")
-def rest_db_down(stack):
-    """A second server and Envoy whose PostgreSQL is a closed port."""
+@contextmanager
+def _broken_stack(ports: Ports, name: str, *, server: bool):
+    """A partial stack whose PostgreSQL is a closed port; yields a REST client to its Envoy."""
     with (
         Stack(
-            ports=DOWN_PORTS,
-            var_dir=VAR / "db-down",
+            ports=ports,
+            var_dir=VAR / name,
             database_url="postgresql+asyncpg://postgres@127.0.0.1:1/none",
             run_migrations=False,
             smtp=False,
+            server=server,
             env={"JWT_SECRET": JWT_SECRET},
             app_env="test",
-        ) as down,
-        httpx.Client(base_url=down.rest_url, timeout=30) as client,
+        ) as broken,
+        httpx.Client(base_url=broken.rest_url, timeout=30) as client,
     ):
+        yield client
+
+
+@pytest.fixture(scope="session")
+def rest_db_down(stack):
+    """A second server and Envoy whose database is down."""
+    with _broken_stack(DOWN_PORTS, "db-down", server=True) as client:
         yield client
 
 
 @pytest.fixture(scope="session")
 def rest_upstream_down(stack):
     """An Envoy whose gRPC server is not running."""
-    with (
-        Stack(
-            ports=NO_UPSTREAM_PORTS,
-            var_dir=VAR / "no-upstream",
-            database_url="postgresql+asyncpg://postgres@127.0.0.1:1/none",
-            run_migrations=False,
-            smtp=False,
-            server=False,
-        ) as proxy,
-        httpx.Client(base_url=proxy.rest_url, timeout=30) as client,
-    ):
+    with _broken_stack(NO_UPSTREAM_PORTS, "no-upstream", server=False) as client:
         yield client
