@@ -25,10 +25,8 @@ BINPB = ROOT / "gen" / "fingate.binpb"
 VERBS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 JSON_TYPES = {"object", "array", "string", "number", "integer", "boolean"}
 
-pytestmark = pytest.mark.skipif(not BINPB.exists(), reason="run `make gen` first")
-
-
 def load(path: pathlib.Path) -> pb.FileDescriptorSet:
+    assert path.exists(), f"{path} is missing: `make gen` builds it"
     return pb.FileDescriptorSet.FromString(path.read_bytes())
 
 
