@@ -25,6 +25,7 @@ BINPB = ROOT / "gen" / "fingate.binpb"
 VERBS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 JSON_TYPES = {"object", "array", "string", "number", "integer", "boolean"}
 
+
 def load(path: pathlib.Path) -> pb.FileDescriptorSet:
     assert path.exists(), f"{path} is missing: `make gen` builds it"
     return pb.FileDescriptorSet.FromString(path.read_bytes())

@@ -1,0 +1,95 @@
+"""`python -m tests.bench`: start a stack, measure, print the tables, rewrite docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from time import perf_counter
+
+import uvloop
+
+from server.devstack.stack import Ports, Stack
+from tests.bench import machine, scenarios
+from tests.bench.cpu import CpuMeter
+from tests.bench.report import RunInfo, document, latest_run
+from tests.bench.stats import Result
+
+ROOT = Path(__file__).resolve().parents[2]
+VAR = ROOT / "var" / "bench"
+DOC = ROOT / "docs" / "benchmarks.md"
+PORTS = Ports(http=38080, grpc=35051, admin=39901, smtp=31025)
+JWT_SECRET = "fingate-bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMN"
+COMMAND = "make bench"
+# Quiet time after start-up and sign-up (PostgreSQL, Envoy and the mail outbox settle).
+SETTLE_S = 2.0
+
+
+def _say(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def settle(mail_dir: Path, email: str, *, timeout: float = 10.0) -> None:
+    """Wait for the sign-up's verification mail, so its delivery does not land in a timed row."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(email in path.read_text(errors="replace") for path in mail_dir.glob("*.eml")):
+            break
+        time.sleep(0.1)
+    time.sleep(SETTLE_S)
+
+
+def measure(stack: Stack, *, embedded_pg: bool) -> list[Result]:
+    """Sign one user up, then run the one-client rows and the concurrent rows."""
+    target = scenarios.sign_up(rest_url=stack.rest_url, grpc_target=stack.grpc_target)
+    settle(stack.mail_dir, target.email)
+    meter = CpuMeter(machine.stack_pids(stack, embedded_pg=embedded_pg), trees={"postgres"})
+    meter.pids["client"] = os.getpid()
+    _say("one-client rows")
+    results = scenarios.sequential(target, meter)
+    _say(f"{scenarios.CONCURRENCY}-client rows")
+    results += uvloop.run(scenarios.concurrent(target, meter))
+    return results
+
+
+def main() -> int:
+    """Run the benchmark once; 0 on success."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    started = perf_counter()
+    load = machine.load_average()
+    database_url = os.environ.get("DATABASE_URL") or None
+    shutil.rmtree(VAR / "mail", ignore_errors=True)  # only this run's mail, for settle()
+    _say(f"starting the stack on {PORTS} under {VAR}")
+    with Stack(
+        ports=PORTS,
+        var_dir=VAR,
+        database_url=database_url,
+        env={"JWT_SECRET": JWT_SECRET},
+        app_env="test",
+    ) as stack:
+        results = measure(stack, embedded_pg=database_url is None)
+        _say("stopping the stack")
+    info = RunInfo(
+        date=machine.today(),
+        commit=machine.commit(ROOT),
+        uncommitted=machine.uncommitted(ROOT),
+        cpus=machine.cpus(),
+        python=machine.python_version(),
+        platform=machine.os_name(),
+        load_average=load,
+        postgres="DATABASE_URL" if database_url else "embedded (pgserver, unix socket)",
+        command=COMMAND,
+        duration_s=perf_counter() - started,
+    )
+    print(latest_run(info, results))
+    DOC.parent.mkdir(parents=True, exist_ok=True)
+    DOC.write_text(document(info, results))
+    _say(f"wrote {DOC.relative_to(ROOT)}")
+    return 1 if any(r.errors for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
