@@ -98,7 +98,7 @@ class Auth:
         if not password:
             v.add("password", "is required")
         v.raise_if_any()
-        async with self.db.transaction() as s:
+        async with self.db.read() as s:
             user = await repo.get_user_by_email(s, email.strip().lower())
         if not await verify_password(user.password_hash if user else None, password):
             raise InvalidCredentials()
@@ -113,7 +113,7 @@ class Auth:
         return user, tokens
 
     async def current_user(self, principal: Principal) -> User:
-        async with self.db.transaction() as s:
+        async with self.db.read() as s:
             user = await repo.get_user(s, principal.user_id)
         if user is None:  # deleted while the token lived
             raise Unauthenticated()
