@@ -1,5 +1,6 @@
 """No secret reaches a log: passwords, tokens and mailed links stay out of server and Envoy logs."""
 
+import json
 import time
 
 from tests.factories.auth import sign_up, token_from_mail, wait_for_mail
@@ -40,3 +41,17 @@ def test_secrets_stay_out_of_the_logs(rest, stack, mail_dir):
         refreshed["token"],
     ):
         assert secret not in logs
+
+
+def test_server_logs_are_json_lines_carrying_the_request_id(rest, stack):
+    response = rest.get("/api/v1/auth/me")  # 401: still one log line for the call
+    rid = response.headers["x-request-id"]
+    deadline = time.monotonic() + 10
+    while rid not in stack.log_path("server").read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    lines = stack.log_path("server").read_text().splitlines()
+    # grpc C-core may print its own plain lines to stderr; ours are JSON objects.
+    entries = [json.loads(line) for line in lines if line.startswith("{")]
+    mine = [e for e in entries if e.get("request_id") == rid]
+    assert mine and mine[-1]["method"] == "/fingate.auth.v1.AuthService/GetCurrentUser"
+    assert mine[-1]["code"] == "UNAUTHENTICATED" and mine[-1]["level"] == "info"
