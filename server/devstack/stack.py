@@ -99,6 +99,11 @@ class Stack:
         """Base URL of Envoy's admin interface."""
         return f"http://{LOCALHOST}:{self.ports.admin}"
 
+    def pid(self, name: str) -> int | None:
+        """Process id of a running child: `server` or `envoy`."""
+        proc = self._procs.get(name)
+        return proc.pid if proc is not None and proc.poll() is None else None
+
     def log_path(self, name: str) -> Path:
         """Log file of a component: server, envoy, envoy-access, migrate."""
         return self.log_dir / f"{name}.log"

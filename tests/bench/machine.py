@@ -66,9 +66,7 @@ def postmaster_pid(data_dir: Path) -> int | None:
 
 def stack_pids(stack: Stack, *, embedded_pg: bool) -> dict[str, int]:
     """Pids of the server, Envoy and (when embedded) PostgreSQL that `stack` runs."""
-    # Stack keeps its children private; read them defensively (CPU columns become n/a).
-    procs = getattr(stack, "_procs", {})
-    pids = {name: proc.pid for name, proc in procs.items() if name in ("server", "envoy")}
+    pids = {name: pid for name in ("server", "envoy") if (pid := stack.pid(name)) is not None}
     pg = postmaster_pid(stack.var_dir / "pg") if embedded_pg else None
     if pg is not None:
         pids["postgres"] = pg
