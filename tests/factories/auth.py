@@ -63,3 +63,11 @@ def token_from_mail(text: str) -> str:
     match = re.search(r"token=([A-Za-z0-9_\-%]+)", text)
     assert match, text
     return match.group(1)
+
+
+def sign_in(rest: httpx.Client, email: str, password: str, *, status: int = 200) -> Any:
+    """POST /api/v1/auth/sign-in, asserting the status; returns the JSON body."""
+    response = rest.post("/api/v1/auth/sign-in", json={"email": email, "password": password})
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    return response.json()

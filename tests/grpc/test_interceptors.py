@@ -10,7 +10,6 @@ from grpc_status import rpc_status
 
 from fingate.auth.v1 import auth_service_pb2 as pb
 from fingate.auth.v1 import auth_service_pb2_grpc
-from server import config
 from server.auth.authenticator import Authenticator
 from server.contract.registry import Registry
 from server.db.database import Database
@@ -18,7 +17,7 @@ from server.errors import RateLimited
 from server.interceptors.auth import AuthInterceptor
 from server.interceptors.errors import ErrorInterceptor
 from server.interceptors.request_id import RequestIdInterceptor
-from tests.secrets import JWT_SECRET as TEST_SECRET
+from tests.secrets import make_settings
 
 SECRET_TEXT = "password=hunter2 at db.internal:5432"
 # What Envoy adds to a transcoded call; the REST body is rendered only for those.
@@ -38,7 +37,7 @@ class Broken(auth_service_pb2_grpc.AuthServiceServicer):
 
 @pytest.fixture
 async def broken_stub():
-    settings = config.load({"APP_ENV": "test", "JWT_SECRET": TEST_SECRET})
+    settings = make_settings()
     registry = Registry.from_modules([pb])
     # Never connects: the calls below fail before any database work.
     db = Database("postgresql+asyncpg://nobody@127.0.0.1:1/none")

@@ -1,22 +1,14 @@
 """ADMIN_EMAIL / ADMIN_PASSWORD create or promote an ADMIN, idempotently."""
 
-from server import config
 from server.auth import repository as repo
 from server.auth.bootstrap import ensure_admin
 from tests.factories.auth import unique_email
-from tests.secrets import JWT_SECRET as TEST_SECRET
+from tests.secrets import make_settings
 
 
 async def test_creates_then_leaves_alone(db):
     email = unique_email("admin")
-    settings = config.load(
-        {
-            "APP_ENV": "test",
-            "JWT_SECRET": TEST_SECRET,
-            "ADMIN_EMAIL": email,
-            "ADMIN_PASSWORD": "AdminPass123!",
-        }
-    )
+    settings = make_settings(ADMIN_EMAIL=email, ADMIN_PASSWORD="AdminPass123!")
     await ensure_admin(db, settings)
     await ensure_admin(db, settings)
     async with db.transaction() as s:
@@ -28,14 +20,7 @@ async def test_promotes_an_existing_user_and_keeps_the_password(db):
     email = unique_email("promote")
     async with db.transaction() as s:
         await repo.add_user(s, email=email, password_hash="kept", first_name="A", last_name="B")
-    settings = config.load(
-        {
-            "APP_ENV": "test",
-            "JWT_SECRET": TEST_SECRET,
-            "ADMIN_EMAIL": email,
-            "ADMIN_PASSWORD": "Other123!",
-        }
-    )
+    settings = make_settings(ADMIN_EMAIL=email, ADMIN_PASSWORD="Other123!")
     await ensure_admin(db, settings)
     async with db.transaction() as s:
         user = await repo.get_user_by_email(s, email)

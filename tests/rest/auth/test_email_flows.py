@@ -1,6 +1,6 @@
 """verify-email, forgot-password and reset-password, with the mail read from the SMTP sink."""
 
-from tests.factories.auth import sign_up, token_from_mail, unique_email, wait_for_mail
+from tests.factories.auth import sign_in, sign_up, token_from_mail, unique_email, wait_for_mail
 from tests.rest.client import assert_mappr_error, bearer, call
 
 
@@ -60,20 +60,8 @@ def test_reset_password__single_use_and_ends_every_session(rest, mail_dir):
 
     call(rest, "GET", "/api/v1/auth/me", 401, headers=bearer(account.token))
     call(rest, "POST", "/api/v1/auth/refresh", 401, json={"refreshToken": account.refresh_token})
-    call(
-        rest,
-        "POST",
-        "/api/v1/auth/sign-in",
-        401,
-        json={"email": account.email, "password": account.password},
-    )
-    call(
-        rest,
-        "POST",
-        "/api/v1/auth/sign-in",
-        200,
-        json={"email": account.email, "password": "NewPassword123!"},
-    )
+    sign_in(rest, account.email, account.password, status=401)
+    sign_in(rest, account.email, "NewPassword123!")
     reused = call(
         rest,
         "POST",

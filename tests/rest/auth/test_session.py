@@ -5,19 +5,13 @@ import datetime as dt
 import jwt
 import pytest
 
-from tests.factories.auth import sign_up
+from tests.factories.auth import sign_in, sign_up
 from tests.rest.client import RFC3339_Z, assert_mappr_error, bearer, call
 
 
 def test_me__documented_body(rest):
     account = sign_up(rest, phone="+14155552671", dateOfBirth="1990-01-15")
-    call(
-        rest,
-        "POST",
-        "/api/v1/auth/sign-in",
-        200,
-        json={"email": account.email, "password": account.password},
-    )
+    sign_in(rest, account.email, account.password)
     body = call(rest, "GET", "/api/v1/auth/me", 200, headers=bearer(account.token))
     assert set(body) == {"success", "data"}
     me = body["data"]
@@ -116,13 +110,7 @@ def test_refresh__missing_or_unknown_token(rest):
 
 def test_sign_out__ends_the_session(rest):
     account = sign_up(rest)
-    other = call(
-        rest,
-        "POST",
-        "/api/v1/auth/sign-in",
-        200,
-        json={"email": account.email, "password": account.password},
-    )["data"]["session"]
+    other = sign_in(rest, account.email, account.password)["data"]["session"]
     response = rest.post("/api/v1/auth/sign-out", headers=bearer(account.token))
     assert response.status_code == 200, response.text
     assert response.json() == {"success": True, "data": {"message": "Logged out successfully"}}

@@ -1,6 +1,6 @@
 """POST /api/v1/auth/sign-in (seed 004 "Login")."""
 
-from tests.factories.auth import sign_up, unique_email
+from tests.factories.auth import sign_in, sign_up, unique_email
 from tests.rest.client import RFC3339_Z, assert_mappr_error, call
 
 
@@ -33,31 +33,13 @@ def test_sign_in__documented_body_and_cookie(rest):
 
 def test_sign_in__email_is_case_insensitive(rest):
     account = sign_up(rest)
-    call(
-        rest,
-        "POST",
-        "/api/v1/auth/sign-in",
-        200,
-        json={"email": account.email.upper(), "password": account.password},
-    )
+    sign_in(rest, account.email.upper(), account.password)
 
 
 def test_sign_in__wrong_password_and_unknown_email_answer_alike(rest):
     account = sign_up(rest)
-    wrong = call(
-        rest,
-        "POST",
-        "/api/v1/auth/sign-in",
-        401,
-        json={"email": account.email, "password": "WrongPassword1!"},
-    )
-    unknown = call(
-        rest,
-        "POST",
-        "/api/v1/auth/sign-in",
-        401,
-        json={"email": unique_email(), "password": "WrongPassword1!"},
-    )
+    wrong = sign_in(rest, account.email, "WrongPassword1!", status=401)
+    unknown = sign_in(rest, unique_email(), "WrongPassword1!", status=401)
     assert_mappr_error(wrong, code="INVALID_CREDENTIALS", status=401, details=False)
     assert wrong == unknown
 
@@ -77,13 +59,7 @@ async def test_sign_in__rehashes_a_weaker_hash(rest, db):
     weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash("OldParams123!")
     async with db.transaction() as s:
         await repo.add_user(s, email=email, password_hash=weak, first_name="A", last_name="B")
-    call(
-        rest,
-        "POST",
-        "/api/v1/auth/sign-in",
-        200,
-        json={"email": email, "password": "OldParams123!"},
-    )
+    sign_in(rest, email, "OldParams123!")
     async with db.transaction() as s:
         user = await repo.get_user_by_email(s, email)
     assert user.password_hash != weak and "m=19456,t=2,p=1" in user.password_hash

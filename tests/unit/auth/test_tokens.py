@@ -4,12 +4,11 @@ import uuid
 import jwt
 import pytest
 
-from server import config
 from server.auth.tokens import hash_token, issue_access_token, new_opaque_token, verify_access_token
 from server.errors import Unauthenticated
-from tests.secrets import JWT_SECRET
+from tests.secrets import make_settings
 
-SETTINGS = config.load({"APP_ENV": "test", "JWT_SECRET": JWT_SECRET})
+SETTINGS = make_settings()
 USER, SESSION = uuid.uuid4(), uuid.uuid4()
 
 
