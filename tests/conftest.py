@@ -7,6 +7,7 @@ own users (tests/factories) instead of rolling back.
 
 from __future__ import annotations
 
+import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,9 +23,20 @@ from tests.secrets import ADMIN, JWT_SECRET
 
 ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var" / "test"
-TEST_PORTS = Ports(http=28080, grpc=25051, admin=29901, smtp=21025)
-DOWN_PORTS = Ports(http=28081, grpc=25052, admin=29902, smtp=21026)
-NO_UPSTREAM_PORTS = Ports(http=28082, grpc=25053, admin=29903, smtp=21027)
+# Two checkouts can run their suites at once when one sets FINGATE_TEST_PORT_OFFSET.
+_OFFSET = int(os.environ.get("FINGATE_TEST_PORT_OFFSET", "0"))
+
+
+def shifted_ports(http: int, grpc: int, admin: int, smtp: int) -> Ports:
+    """Ports of one test stack, shifted by FINGATE_TEST_PORT_OFFSET."""
+    return Ports(
+        http=http + _OFFSET, grpc=grpc + _OFFSET, admin=admin + _OFFSET, smtp=smtp + _OFFSET
+    )
+
+
+TEST_PORTS = shifted_ports(http=28080, grpc=25051, admin=29901, smtp=21025)
+DOWN_PORTS = shifted_ports(http=28081, grpc=25052, admin=29902, smtp=21026)
+NO_UPSTREAM_PORTS = shifted_ports(http=28082, grpc=25053, admin=29903, smtp=21027)
 
 
 @pytest.fixture(scope="session")

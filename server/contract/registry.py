@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import ModuleType
 
-from google.protobuf.descriptor import ServiceDescriptor
+from google.api import annotations_pb2, http_pb2
+from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 
 from fingate.common.v1 import options_pb2
+
+# Organization roles by rank: a role satisfies every requirement at or below its own.
+ORG_ROLE_RANK = {"VIEWER": 1, "EDITOR": 2, "OWNER": 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,10 +24,51 @@ class MethodSpec:
     http_status: int
     error_format: int  # options_pb2.ErrorFormat
     server_streaming: bool
+    # The least organization role (VIEWER, EDITOR, OWNER); None when not organization-scoped.
+    org_role: str | None = None
+    # The rate-limit class name (GENERAL, WRITE, SYNC, LIVE, ADMIN, AUTH); None: not limited.
+    rate_class: str | None = None
+    # The primary REST binding, e.g. ("GET", "/api/v1/budgets/{budget_id}"); None for gRPC-only.
+    http_rule: tuple[str, str] | None = None
+
+    @property
+    def endpoint(self) -> str:
+        """How reports name the route: `GET /budgets/{budget_id}`, else the method path."""
+        if self.http_rule is None:
+            return self.path
+        verb, template = self.http_rule
+        return f"{verb} {template.removeprefix('/api/v1')}"
 
 
 # Methods outside the fingate contract (grpc.health, grpc.reflection): public, Mappr errors.
 _FOREIGN = MethodSpec("", True, frozenset(), 0, options_pb2.ERROR_FORMAT_MAPPR, False)
+
+
+def http_rule_of(method: MethodDescriptor) -> tuple[str, str] | None:
+    """The (verb, path template) of a method's google.api.http option, if it has one."""
+    rule: http_pb2.HttpRule = method.GetOptions().Extensions[annotations_pb2.http]
+    kind = rule.WhichOneof("pattern")
+    if kind is None:
+        return None
+    if kind == "custom":
+        return rule.custom.kind.upper(), rule.custom.path
+    return kind.upper(), getattr(rule, kind)
+
+
+def _rate_class(
+    declared: options_pb2.RateClass.ValueType, *, public: bool, user_roles: frozenset[str], rule: tuple[str, str] | None
+) -> str | None:
+    """The declared class, else the one derived as options.proto's RateClass explains."""
+    if declared != options_pb2.RATE_CLASS_UNSPECIFIED:
+        name = options_pb2.RateClass.Name(declared).removeprefix("RATE_CLASS_")
+        return None if name == "NONE" else name
+    if public:
+        return None
+    if user_roles == {"ADMIN"}:
+        return "ADMIN"
+    if rule is not None and rule[0] in {"POST", "PUT", "PATCH", "DELETE"}:
+        return "WRITE"
+    return "GENERAL"
 
 
 class Registry:
@@ -37,13 +82,28 @@ class Registry:
                 opts = method.GetOptions()
                 access = opts.Extensions[options_pb2.access]
                 path = f"/{service.full_name}/{method.name}"
+                roles = frozenset(access.user_roles)
+                rule = http_rule_of(method)
+                org_role = (
+                    options_pb2.OrgRole.Name(access.org_role).removeprefix("ORG_ROLE_")
+                    if access.org_role
+                    else None
+                )
                 self._specs[path] = MethodSpec(
                     path=path,
                     public=access.public,
-                    user_roles=frozenset(access.user_roles),
+                    user_roles=roles,
                     http_status=opts.Extensions[options_pb2.http_status],
                     error_format=fmt or options_pb2.ERROR_FORMAT_MAPPR,
                     server_streaming=method.server_streaming,
+                    org_role=org_role,
+                    rate_class=_rate_class(
+                        opts.Extensions[options_pb2.rate_class],
+                        public=access.public,
+                        user_roles=roles,
+                        rule=rule,
+                    ),
+                    http_rule=rule,
                 )
 
     @classmethod
@@ -55,6 +115,9 @@ class Registry:
     def get(self, path: str) -> MethodSpec:
         """The spec of a method path; foreign services are public."""
         return self._specs.get(path, _FOREIGN)
+
+    def specs(self) -> list[MethodSpec]:
+        return [self._specs[p] for p in sorted(self._specs)]
 
     def paths(self) -> list[str]:
         return sorted(self._specs)
