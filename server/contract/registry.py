@@ -56,7 +56,11 @@ def http_rule_of(method: MethodDescriptor) -> tuple[str, str] | None:
 
 
 def _rate_class(
-    declared: options_pb2.RateClass.ValueType, *, public: bool, user_roles: frozenset[str], rule: tuple[str, str] | None
+    declared: options_pb2.RateClass.ValueType,
+    *,
+    public: bool,
+    user_roles: frozenset[str],
+    rule: tuple[str, str] | None,
 ) -> str | None:
     """The declared class, else the one derived as options.proto's RateClass explains."""
     if declared != options_pb2.RATE_CLASS_UNSPECIFIED:
