@@ -37,7 +37,7 @@ $(BUF): $(VENV)/.installed
 
 install: $(VENV)/.installed $(BUF) ## Virtual environment, Python dependencies and the buf CLI.
 
-$(GEN_STAMP): $(VENV)/.installed $(PROTOS) $(wildcard server/contract/openapi*.py)
+$(GEN_STAMP): $(VENV)/.installed $(PROTOS) $(wildcard server/contract/openapi*.py) server/contract/bindings.py
 	rm -rf gen/python gen/fingate.binpb gen/openapi.json
 	mkdir -p gen/python
 	# googleapis-common-protos ships google/api and google/rpc sources in site-packages.
@@ -49,6 +49,7 @@ $(GEN_STAMP): $(VENV)/.installed $(PROTOS) $(wildcard server/contract/openapi*.p
 	  --mypy_out=quiet:gen/python --mypy_grpc_out=quiet:gen/python $(PROTOS:protos/%=%); \
 	$(PY) -m grpc_tools.protoc -I protos -I "$$incl" --include_imports --include_source_info \
 	  --descriptor_set_out=gen/fingate.binpb $(PROTOS:protos/%=%) $(RPC_PROTOS)
+	$(PY) -m server.contract.bindings gen/fingate.binpb
 	$(PY) -m server.contract.openapi gen/fingate.binpb gen/openapi.json
 	touch $@
 

@@ -9,6 +9,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from fingate.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
+from fingate.organizations.v1 import organization_service_pb2, organization_service_pb2_grpc
 from fingate.system.v1 import system_service_pb2, system_service_pb2_grpc
 from server.auth.authenticator import Authenticator
 from server.auth.domain import Auth
@@ -19,11 +20,14 @@ from server.db.database import Database
 from server.interceptors.auth import AuthInterceptor
 from server.interceptors.errors import ErrorInterceptor
 from server.interceptors.request_id import RequestIdInterceptor
+from server.interceptors.tenant import TenantInterceptor
 from server.mail.dispatcher import MailDispatcher
+from server.organizations.domain import Organizations
+from server.organizations.servicer import OrganizationServicer
 from server.system.servicer import SystemServicer
 
 # Every fingate service the server mounts, by its generated module.
-SERVICE_MODULES = [auth_service_pb2, system_service_pb2]
+SERVICE_MODULES = [auth_service_pb2, system_service_pb2, organization_service_pb2]
 
 
 @dataclass
@@ -44,6 +48,7 @@ def build(settings: Settings) -> App:
         RequestIdInterceptor(registry),
         ErrorInterceptor(registry),
         AuthInterceptor(registry, Authenticator(db, settings)),
+        TenantInterceptor(registry, db),
     ]
     limit = settings.max_message_bytes
     server = grpc.aio.server(
@@ -59,6 +64,9 @@ def build(settings: Settings) -> App:
     )
     system_service_pb2_grpc.add_SystemServiceServicer_to_server(
         SystemServicer(db, settings), server
+    )
+    organization_service_pb2_grpc.add_OrganizationServiceServicer_to_server(
+        OrganizationServicer(Organizations(db, settings, mail)), server
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -35,6 +35,9 @@ class Settings:
     admin_email: str | None
     admin_password: str | None
     max_message_bytes: int
+    # The web app: links in mails that a person opens (invitations) point there.
+    app_url: str
+    invitation_ttl_s: int
     log_level: str
     shutdown_grace_s: float
     version: str = "0.1.0"
@@ -57,6 +60,8 @@ class Settings:
         if self.is_production:
             if not self.public_base_url.startswith("https://"):
                 raise ConfigError("PUBLIC_BASE_URL must be https:// in production")
+            if not self.app_url.startswith("https://"):
+                raise ConfigError("APP_URL must be https:// in production")
 
 
 def _int(env: dict[str, str], key: str, default: int) -> int:
@@ -94,6 +99,8 @@ def load(env: dict[str, str] | None = None) -> Settings:
         admin_email=e.get("ADMIN_EMAIL") or None,
         admin_password=e.get("ADMIN_PASSWORD") or None,
         max_message_bytes=_int(e, "MAX_MESSAGE_BYTES", 1024 * 1024),
+        app_url=e.get("APP_URL", "http://127.0.0.1:3000").rstrip("/"),
+        invitation_ttl_s=_int(e, "INVITATION_TTL_SECONDS", 7 * 24 * 3600),
         log_level=e.get("LOG_LEVEL", "INFO").upper(),
         shutdown_grace_s=float(e.get("SHUTDOWN_GRACE_SECONDS", "10")),
     )

@@ -20,6 +20,18 @@ class Principal:
     plan: str
 
 
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    """The organization a call acts in, as the tenant interceptor resolved and checked it."""
+
+    organization_id: uuid.UUID
+    # The caller's role in it: OWNER, EDITOR or VIEWER.
+    role: str
+    is_personal: bool
+    # The plan whose limits apply to the organization's data: its billing owner's plan.
+    plan: str
+
+
 @dataclass(slots=True)
 class CallState:
     """What a call accumulates on its way through the server."""
@@ -27,6 +39,7 @@ class CallState:
     request_id: str
     metadata: dict[str, list[str]]
     principal: Principal | None = None
+    tenant: Tenant | None = None
     # Sent as initial metadata on success, as trailing metadata on error; Envoy turns both
     # into HTTP response headers (set-cookie, x-ratelimit-*, retry-after).
     response_headers: list[tuple[str, str]] = field(default_factory=list)
@@ -63,3 +76,11 @@ def principal() -> Principal:
 def add_response_header(name: str, value: str) -> None:
     """Queue a response header (metadata) for the current call."""
     current_call().response_headers.append((name.lower(), value))
+
+
+def tenant() -> Tenant:
+    """The organization of the current call; only organization-scoped RPCs have one."""
+    t = current_call().tenant
+    if t is None:
+        raise RuntimeError("the tenant interceptor did not resolve an organization for this call")
+    return t

@@ -10,6 +10,7 @@ from server.common.validation import Violations
 from server.config import ConfigError, Settings
 from server.db.database import Database
 from server.errors import InvalidInput
+from server.organizations.repository import add_personal_organization
 
 log = logging.getLogger("fingate.auth")
 
@@ -29,7 +30,7 @@ async def ensure_admin(db: Database, settings: Settings) -> None:
     async with db.transaction() as s:
         user = await repo.get_user_by_email(s, email)
         if user is None:
-            await repo.add_user(
+            created = await repo.add_user(
                 s,
                 email=email,
                 password_hash=pw_hash,
@@ -38,6 +39,8 @@ async def ensure_admin(db: Database, settings: Settings) -> None:
                 role="ADMIN",
                 email_verified=True,
             )
+            if created is not None:  # another server may have created it a moment ago
+                await add_personal_organization(s, created.id)
             log.info("admin user created", extra={"email": email})
         elif user.role != "ADMIN":
             await repo.update_user(s, user.id, role="ADMIN")

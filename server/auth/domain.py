@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.audit.trail import record
 from server.auth import mails
 from server.auth import repository as repo
 from server.auth.models import User
@@ -20,6 +21,7 @@ from server.db.database import Database
 from server.errors import EmailAlreadyRegistered, InvalidCredentials, InvalidToken, Unauthenticated
 from server.mail import outbox
 from server.mail.dispatcher import MailDispatcher
+from server.organizations.repository import add_personal_organization
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,15 @@ class Auth:
             )
             if user is None:
                 raise EmailAlreadyRegistered()
+            await add_personal_organization(s, user.id)
+            await record(
+                s,
+                action="user.sign_up",
+                target_type="user",
+                target_id=user.id,
+                organization_id=None,
+                actor_id=user.id,
+            )
             tokens = await self._open_session(s, user)
             token, token_hash = new_opaque_token()
             ttl = dt.timedelta(seconds=self.settings.verify_token_ttl_s)

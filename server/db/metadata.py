@@ -1,7 +1,9 @@
 """Every domain's tables on one MetaData, for migrations."""
 
+from server.audit import models as _audit  # noqa: F401
 from server.auth import models as _auth  # noqa: F401
 from server.db.base import Base
 from server.mail import models as _mail  # noqa: F401
+from server.organizations import models as _organizations  # noqa: F401
 
 metadata = Base.metadata

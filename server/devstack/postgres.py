@@ -101,6 +101,13 @@ class EmbeddedPostgres:
         )
 
 
+def as_role(url: str, role: str) -> str:
+    """The same database reached as another role (the server's, which RLS applies to)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(username=role, password=None).render_as_string(hide_password=False)
+
+
 def database_url_from_env() -> str | None:
     """`DATABASE_URL` from the environment, if set and not empty."""
     return os.environ.get("DATABASE_URL") or None

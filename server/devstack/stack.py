@@ -14,8 +14,9 @@ from types import TracebackType
 
 from aiosmtpd.controller import Controller
 
+from server.db.rls import APP_ROLE
 from server.devstack import envoy as envoy_proxy
-from server.devstack.postgres import EmbeddedPostgres, database_url_from_env
+from server.devstack.postgres import EmbeddedPostgres, as_role, database_url_from_env
 from server.devstack.process import REPO_ROOT, log_tail, run_to_end, spawn, stop_process
 from server.devstack.readiness import StartupError, grpc_health, http_ok, require_free, wait_for
 from server.devstack.smtp_sink import start_sink
@@ -93,6 +94,12 @@ class Stack:
     def grpc_target(self) -> str:
         """host:port of the gRPC server itself."""
         return f"{self.grpc_host}:{self.ports.grpc}"
+
+    @property
+    def app_database_url(self) -> str | None:
+        """The database as the server's role: migrations own the schema, the server does not,
+        so PostgreSQL's row-level security applies to every query it makes."""
+        return as_role(self.database_url, APP_ROLE) if self.database_url else None
 
     @property
     def admin_url(self) -> str:
@@ -194,6 +201,7 @@ class Stack:
                 "SMTP_PORT": str(self.ports.smtp),
                 "PUBLIC_BASE_URL": self.rest_url,
                 "APP_ENV": self.app_env,
+                **({"DATABASE_URL": self.app_database_url} if self.app_database_url else {}),
             }
         )
         proc = spawn(self.server_cmd, log_path=log_path, env=env, cwd=REPO_ROOT)

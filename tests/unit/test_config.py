@@ -24,8 +24,20 @@ def test_production_accepts_32_random_bytes():
         "APP_ENV": "production",
         "JWT_SECRET": "q3J9v-Xk2LmN8pRtZ0yWbC5dF7gH1jK4sA6eU",
         "PUBLIC_BASE_URL": "https://api.example.com",
+        "APP_URL": "https://app.example.com",
     }
     assert config.load(env).is_production
+
+
+def test_production_refuses_a_plain_http_app_url():
+    env = {
+        "APP_ENV": "production",
+        "JWT_SECRET": "q3J9v-Xk2LmN8pRtZ0yWbC5dF7gH1jK4sA6eU",
+        "PUBLIC_BASE_URL": "https://api.example.com",
+        "APP_URL": "http://app.example.com",
+    }
+    with pytest.raises(config.ConfigError, match="APP_URL"):
+        config.load(env)
 
 
 def test_bad_values_are_reported():

@@ -1,0 +1,1 @@
+"""Who changed what, in which organization, in which request."""

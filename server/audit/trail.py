@@ -1,0 +1,51 @@
+"""Writing the audit trail, in the same transaction as the change it records."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.audit.models import AuditEntry
+from server.common.ids import new_id
+from server.context import call_var
+from server.db.rls import ORG_SETTING
+
+_BIND_ORG = text(f"SELECT set_config('{ORG_SETTING}', :org, true)")
+
+
+async def bind_organization(s: AsyncSession, organization_id: uuid.UUID) -> None:
+    """Declares the organization a transaction acts in when no tenant was resolved for the
+    call (creating an organization, accepting an invitation), so RLS admits its rows."""
+    await s.execute(_BIND_ORG, {"org": str(organization_id)})
+
+
+async def record(
+    s: AsyncSession,
+    *,
+    action: str,
+    target_type: str,
+    target_id: uuid.UUID | str | None,
+    organization_id: uuid.UUID | None,
+    actor_id: uuid.UUID | None = None,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    """One audit row: who (the caller unless actor_id says otherwise), where, what, which
+    request. `changes` holds non-secret facts only (a new role, a plan), never credentials."""
+    state = call_var.get()
+    if actor_id is None and state is not None and state.principal is not None:
+        actor_id = state.principal.user_id
+    await s.execute(
+        insert(AuditEntry).values(
+            id=new_id(),
+            actor_id=actor_id,
+            organization_id=organization_id,
+            action=action,
+            target_type=target_type,
+            target_id=str(target_id) if target_id is not None else None,
+            request_id=state.request_id if state is not None else None,
+            changes=changes,
+        )
+    )

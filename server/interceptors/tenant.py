@@ -1,0 +1,60 @@
+"""Tenant context: the organization of every organization-scoped RPC, resolved and checked once.
+
+Runs after authentication. For an RPC whose contract declares `org_role`, it reads the
+organization the request names (server/tenancy/sources.py), loads the caller's membership from
+the database (so a removed member or a downgraded plan counts on the very next request), and
+refuses the call before any domain code runs: 404 when the organization is unknown or the caller
+is not a member (another tenant's existence is not revealed), 403 when the role is too low.
+The request's own `organization_id` field is then cleared: domain code sees only the resolved
+organization, through server.context.tenant().
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import grpc
+
+from server.context import current_call, principal
+from server.contract.registry import ORG_ROLE_RANK, MethodSpec, Registry
+from server.db.database import Database
+from server.errors import Forbidden, NotFound
+from server.interceptors.base import CallInterceptor
+from server.tenancy import repository
+from server.tenancy.sources import read_sources, requested_organization
+
+_FIELD = "organization_id"
+
+
+class TenantInterceptor(CallInterceptor):
+    def __init__(self, registry: Registry, db: Database):
+        super().__init__(registry)
+        self._db = db
+
+    @asynccontextmanager
+    async def around(
+        self, spec: MethodSpec, request: Any, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[None]:
+        if spec.org_role is not None:
+            state = current_call()
+            has_field = _FIELD in type(request).DESCRIPTOR.fields_by_name
+            named = read_sources(
+                original_path=state.header("x-envoy-original-path"),
+                header=state.header("x-organization-id"),
+                field=getattr(request, _FIELD) if has_field else "",
+            )
+            wanted = requested_organization(named)
+            async with self._db.read() as s:
+                found = await repository.membership(
+                    s, user_id=principal().user_id, organization_id=wanted
+                )
+            if found is None:
+                raise NotFound("Organization not found")
+            if ORG_ROLE_RANK[found.role] < ORG_ROLE_RANK[spec.org_role]:
+                raise Forbidden(f"This action needs the {spec.org_role} role in the organization")
+            state.tenant = found
+            if has_field:
+                request.ClearField(_FIELD)
+        yield

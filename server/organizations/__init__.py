@@ -1,0 +1,1 @@
+"""Organizations, members and invitations (seed 004 "Organization Endpoints")."""

@@ -1,0 +1,26 @@
+"""Database sessions bound to the current call's organization (server/db/rls.py)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.context import tenant
+from server.db.database import Database
+from server.db.rls import ORG_SETTING
+
+_SET_ORG = text(f"SELECT set_config('{ORG_SETTING}', :org, true)")
+
+
+@asynccontextmanager
+async def tenant_transaction(db: Database) -> AsyncIterator[AsyncSession]:
+    """A transaction in which PostgreSQL shows only the current organization's rows.
+
+    The organization comes from the call, never from an argument: domain code cannot pick
+    another tenant's data even by mistake."""
+    async with db.transaction() as s:
+        await s.execute(_SET_ORG, {"org": str(tenant().organization_id)})
+        yield s
