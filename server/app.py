@@ -9,11 +9,14 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from fingate.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
+from fingate.budgets.v1 import budget_service_pb2, budget_service_pb2_grpc
 from fingate.organizations.v1 import organization_service_pb2, organization_service_pb2_grpc
 from fingate.system.v1 import system_service_pb2, system_service_pb2_grpc
 from server.auth.authenticator import Authenticator
 from server.auth.domain import Auth
 from server.auth.servicer import AuthServicer
+from server.budgets.domain import Budgets
+from server.budgets.servicer import BudgetServicer
 from server.config import Settings
 from server.contract.registry import Registry
 from server.db.database import Database
@@ -27,7 +30,12 @@ from server.organizations.servicer import OrganizationServicer
 from server.system.servicer import SystemServicer
 
 # Every fingate service the server mounts, by its generated module.
-SERVICE_MODULES = [auth_service_pb2, system_service_pb2, organization_service_pb2]
+SERVICE_MODULES = [
+    auth_service_pb2,
+    system_service_pb2,
+    organization_service_pb2,
+    budget_service_pb2,
+]
 
 
 @dataclass
@@ -68,6 +76,7 @@ def build(settings: Settings) -> App:
     organization_service_pb2_grpc.add_OrganizationServiceServicer_to_server(
         OrganizationServicer(Organizations(db, settings, mail)), server
     )
+    budget_service_pb2_grpc.add_BudgetServiceServicer_to_server(BudgetServicer(Budgets(db)), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = [s.full_name for m in SERVICE_MODULES for s in m.DESCRIPTOR.services_by_name.values()]

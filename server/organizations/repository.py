@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from server.auth.models import User
 from server.common.ids import new_id
@@ -56,10 +57,13 @@ async def add_member(
 
 
 def _member_count(org_id: Any) -> Any:
+    # An alias of its own: the outer query joins organization_members too.
+    others = aliased(Member)
     return (
         select(func.count())
-        .select_from(Member)
-        .where(Member.organization_id == org_id)
+        .select_from(others)
+        .where(others.organization_id == org_id)
+        .correlate_except(others)
         .scalar_subquery()
     )
 

@@ -1,0 +1,1 @@
+"""Budgets of an organization and their progress (seed 004 "Budget Endpoints")."""

@@ -1,0 +1,295 @@
+"""Budget use cases, in the organization the tenant interceptor resolved."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.audit.trail import record
+from server.budgets import repository as repo
+from server.budgets.models import PERIODS, SOURCE_TYPES, Budget
+from server.budgets.progress import (
+    AlertState,
+    Progress,
+    Spend,
+    alert_states,
+    current_period,
+    first_period_end,
+    progress,
+)
+from server.budgets.spending import spends_for
+from server.common.paging import Page, page_of
+from server.common.validation import Violations
+from server.context import principal, tenant
+from server.db.database import Database
+from server.errors import NotFound
+from server.tenancy.session import tenant_transaction
+
+STATUSES = ("ON_TRACK", "AT_RISK", "EXCEEDED")
+MAX_ALERTS = 10
+_MAX_AMOUNT = Decimal("999999999999.99")
+
+
+@dataclass(frozen=True, slots=True)
+class AlertInput:
+    threshold: int
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NewBudget:
+    name: str
+    amount: float
+    period: str
+    # seed 004's organization example says `cycle` for `period`
+    cycle: str
+    source_type: str
+    source_id: str
+    alerts: list[AlertInput]
+    start_date: str
+    end_date: str
+    rollover_enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetChange:
+    name: str | None
+    amount: float | None
+    alerts: list[AlertInput]
+    rollover_enabled: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A budget with everything computed for its current period."""
+
+    budget: Budget
+    period_start: dt.date
+    period_end: dt.date
+    progress: Progress
+    alerts: list[tuple[uuid.UUID, AlertState]]
+    spends: list[Spend]
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    items: list[View]
+    page: Page
+    total: int
+    summary: dict[str, Decimal | int]
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _amount(v: Violations, field: str, value: float) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        amount = Decimal(0)
+    if not amount.is_finite() or amount <= 0:
+        v.add(field, "must be greater than 0")
+    elif amount > _MAX_AMOUNT:
+        v.add(field, "is too large")
+    elif amount != amount.quantize(Decimal("0.01")):
+        v.add(field, "must have at most two decimals")
+    return amount
+
+
+def _date(v: Violations, field: str, value: str) -> dt.date | None:
+    if not value.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        v.add(field, "must be a date in YYYY-MM-DD format")
+        return None
+
+
+def _alerts(v: Violations, alerts: list[AlertInput]) -> list[tuple[int, bool]]:
+    if len(alerts) > MAX_ALERTS:
+        v.add("alerts", f"must have at most {MAX_ALERTS} items")
+    seen: set[int] = set()
+    for i, a in enumerate(alerts):
+        if not 1 <= a.threshold <= 1000:
+            v.add(f"alerts[{i}].threshold", "must be between 1 and 1000")
+        elif a.threshold in seen:
+            v.add(f"alerts[{i}].threshold", "must be unique within the budget")
+        seen.add(a.threshold)
+    return [(a.threshold, a.enabled) for a in alerts]
+
+
+def _budget_id(raw: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise NotFound("Budget not found") from None
+
+
+class Budgets:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def create(self, data: NewBudget) -> View:
+        v = Violations()
+        name = v.required("name", data.name, max_len=100)
+        amount = _amount(v, "amount", data.amount)
+        period = (data.period.strip() or data.cycle.strip()).upper()
+        if data.period.strip() and data.cycle.strip() and data.cycle.strip().upper() != period:
+            v.add("cycle", "must match period when both are given")
+        if period not in PERIODS:
+            v.add("period", f"must be one of {', '.join(PERIODS)}")
+        source_type = (data.source_type.strip() or "ALL").upper()
+        source_id = data.source_id.strip() or None
+        if source_type not in SOURCE_TYPES:
+            v.add("sourceType", f"must be one of {', '.join(SOURCE_TYPES)}")
+        elif source_type != "ALL" and source_id is None:
+            v.add("sourceId", f"is required for sourceType {source_type}")
+        elif source_id is not None and len(source_id) > 64:
+            v.add("sourceId", "must be at most 64 characters")
+        start = _date(v, "startDate", data.start_date)
+        end = _date(v, "endDate", data.end_date)
+        if period == "CUSTOM":
+            if start is None and not data.start_date.strip():
+                v.add("startDate", "is required for a CUSTOM period")
+            if end is None and not data.end_date.strip():
+                v.add("endDate", "is required for a CUSTOM period")
+        elif end is not None:
+            v.add("endDate", "is derived from the period; give it only for CUSTOM")
+        if start and end and end < start:
+            v.add("endDate", "must not be before startDate")
+        alerts = _alerts(v, data.alerts)
+        v.raise_if_any()
+        start = start or _today()
+        if period != "CUSTOM":
+            end = first_period_end(period, start)
+        assert end is not None
+        t = tenant()
+        async with tenant_transaction(self.db) as s:
+            budget = await repo.add_budget(
+                s,
+                organization_id=t.organization_id,
+                created_by=principal().user_id,
+                name=name,
+                amount=amount,
+                period=period,
+                source_type=source_type,
+                source_id=None if source_type == "ALL" else source_id,
+                start_date=start,
+                end_date=end,
+                rollover_enabled=data.rollover_enabled,
+            )
+            await repo.replace_alerts(s, budget, alerts)
+            await record(
+                s,
+                action="budget.create",
+                target_type="budget",
+                target_id=budget.id,
+                organization_id=t.organization_id,
+            )
+            return (await self._views(s, [budget], with_alerts=True))[0]
+
+    async def listing(self, *, period: str, status: str, page: int, limit: int) -> Listing:
+        v = Violations()
+        period = period.strip().upper()
+        status = status.strip().upper()
+        if period and period not in PERIODS:
+            v.add("period", f"must be one of {', '.join(PERIODS)}")
+        if status and status not in STATUSES:
+            v.add("status", f"must be one of {', '.join(STATUSES)}")
+        pg = page_of(v, page, limit)
+        v.raise_if_any()
+        async with tenant_transaction(self.db) as s:
+            budgets = await repo.list_budgets(s, tenant().organization_id, period=period or None)
+            # Status is computed from spending, so the filter applies after the computation;
+            # an organization's budgets are few (the plan caps them).
+            views = await self._views(s, budgets, with_alerts=False)
+        matched = [w for w in views if not status or w.progress.status == status]
+        summary: dict[str, Decimal | int] = {
+            "total_budgets": len(matched),
+            "on_track": sum(1 for w in matched if w.progress.status == "ON_TRACK"),
+            "at_risk": sum(1 for w in matched if w.progress.status == "AT_RISK"),
+            "exceeded": sum(1 for w in matched if w.progress.status == "EXCEEDED"),
+            "total_budgeted": sum((w.budget.amount for w in matched), Decimal(0)),
+            "total_spent": sum((w.progress.spent for w in matched), Decimal(0)),
+        }
+        items = matched[pg.offset : pg.offset + pg.limit]
+        return Listing(items=items, page=pg, total=len(matched), summary=summary)
+
+    async def get(self, budget_id: str) -> View:
+        bid = _budget_id(budget_id)
+        async with tenant_transaction(self.db) as s:
+            budget = await repo.get_budget(s, tenant().organization_id, bid)
+            if budget is None:
+                raise NotFound("Budget not found")
+            return (await self._views(s, [budget], with_alerts=True))[0]
+
+    async def update(self, budget_id: str, change: BudgetChange) -> View:
+        bid = _budget_id(budget_id)
+        v = Violations()
+        fields: dict[str, object] = {}
+        if change.name is not None:
+            fields["name"] = v.required("name", change.name, max_len=100)
+        if change.amount is not None:
+            fields["amount"] = _amount(v, "amount", change.amount)
+        if change.rollover_enabled is not None:
+            fields["rollover_enabled"] = change.rollover_enabled
+        alerts = _alerts(v, change.alerts)
+        v.raise_if_any()
+        org_id = tenant().organization_id
+        async with tenant_transaction(self.db) as s:
+            budget = await repo.get_budget(s, org_id, bid, lock=True)
+            if budget is None:
+                raise NotFound("Budget not found")
+            if fields:
+                budget = await repo.update_budget(s, bid, **fields)
+            if alerts:
+                await repo.replace_alerts(s, budget, alerts)
+            if not fields and not alerts:
+                budget = await repo.update_budget(s, bid)  # touch: updatedAt says "now"
+            await record(
+                s,
+                action="budget.update",
+                target_type="budget",
+                target_id=bid,
+                organization_id=org_id,
+                changes={k: str(val) for k, val in fields.items()} or None,
+            )
+            return (await self._views(s, [budget], with_alerts=False))[0]
+
+    async def delete(self, budget_id: str) -> None:
+        bid = _budget_id(budget_id)
+        org_id = tenant().organization_id
+        async with tenant_transaction(self.db) as s:
+            if not await repo.delete_budget(s, org_id, bid):
+                raise NotFound("Budget not found")
+            await record(
+                s,
+                action="budget.delete",
+                target_type="budget",
+                target_id=bid,
+                organization_id=org_id,
+            )
+
+    async def _views(
+        self, s: AsyncSession, budgets: list[Budget], *, with_alerts: bool
+    ) -> list[View]:
+        today = _today()
+        periods = {b.id: current_period(b.period, b.start_date, b.end_date, today) for b in budgets}
+        spends = await spends_for(s, budgets, periods)
+        views = []
+        for b in budgets:
+            mine = spends.get(b.id, [])
+            alerts: list[tuple[uuid.UUID, AlertState]] = []
+            if with_alerts:
+                rows = await repo.alerts_of(s, b.id)
+                states = alert_states(b.amount, [(a.threshold, a.enabled) for a in rows], mine)
+                alerts = [(a.id, st) for a, st in zip(rows, states, strict=True)]
+            lo, hi = periods[b.id]
+            views.append(View(b, lo, hi, progress(b.amount, mine), alerts, mine))
+        return views
