@@ -148,3 +148,32 @@ function envoy_on_response(handle)
     shape_success(handle, headers)
   end
 end
+
+-- The organization a request names in its query (`?organizationId=`) travels to the server as
+-- x-fingate-query-organization-id, and leaves the query: the transcoder would otherwise write
+-- it into the same request field as the JSON body's `organizationId`, and the server could no
+-- longer see that the two disagree (DESIGN.md "Tenancy": conflicting sources are refused).
+local QUERY_ORG_HEADER = "x-fingate-query-organization-id"
+local QUERY_ORG_KEYS = { organizationId = true, organization_id = true }
+
+function envoy_on_request(handle)
+  local headers = handle:headers()
+  headers:remove(QUERY_ORG_HEADER) -- only Envoy sets it
+  local path = headers:get(":path")
+  local q = path and path:find("?", 1, true)
+  if q == nil then return end
+  local kept, values = {}, {}
+  for pair in path:sub(q + 1):gmatch("[^&]+") do
+    local key, value = pair:match("^([^=]*)=?(.*)$")
+    if QUERY_ORG_KEYS[key] then
+      values[#values + 1] = percent_decode(value:gsub("+", " "))
+    else
+      kept[#kept + 1] = pair
+    end
+  end
+  if #values == 0 then return end
+  headers:add(QUERY_ORG_HEADER, table.concat(values, ","))
+  local rebuilt = path:sub(1, q - 1)
+  if #kept > 0 then rebuilt = rebuilt .. "?" .. table.concat(kept, "&") end
+  headers:replace(":path", rebuilt)
+end

@@ -42,6 +42,7 @@ class TenantInterceptor(CallInterceptor):
             has_field = _FIELD in type(request).DESCRIPTOR.fields_by_name
             named = read_sources(
                 original_path=state.header("x-envoy-original-path"),
+                query=state.header("x-fingate-query-organization-id"),
                 header=state.header("x-organization-id"),
                 field=getattr(request, _FIELD) if has_field else "",
             )

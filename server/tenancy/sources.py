@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from server.errors import FieldViolation, InvalidInput, NotFound
 
 _PATH = re.compile(r"^/api/v1/organizations/([^/?#]+)(?:/|$)")
-_QUERY_KEYS = ("organizationId", "organization_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,25 +23,26 @@ class Named:
     """The raw values each source gave ('' when absent)."""
 
     path: str = ""
-    query: str = ""
+    # Every `organizationId` the query gave; Envoy's Lua filter lifts them out of the query
+    # (envoy/filter.lua) so that the transcoder cannot merge them into the body's field.
+    query: tuple[str, ...] = ()
     header: str = ""
     field: str = ""
 
 
-def read_sources(*, original_path: str | None, header: str | None, field: str) -> Named:
-    """Collects the sources. original_path is Envoy's x-envoy-original-path (REST calls only)."""
-    path = query = ""
+def read_sources(
+    *, original_path: str | None, query: str | None, header: str | None, field: str
+) -> Named:
+    """Collects the sources: original_path is x-envoy-original-path, query the
+    x-fingate-query-organization-id header (both REST only), header X-Organization-Id, field
+    the request's own `organization_id` (the JSON body's, or a gRPC caller's)."""
+    path = ""
     if original_path:
-        parts = urlsplit(original_path)
-        match = _PATH.match(parts.path)
+        match = _PATH.match(urlsplit(original_path).path)
         if match:
             path = unquote(match.group(1))
-        params = parse_qs(parts.query, keep_blank_values=True)
-        for key in _QUERY_KEYS:
-            if params.get(key):
-                query = params[key][0]
-                break
-    return Named(path=path, query=query, header=(header or "").strip(), field=field.strip())
+    queried = tuple(v.strip() for v in (query or "").split(",") if v.strip())
+    return Named(path=path, query=queried, header=(header or "").strip(), field=field.strip())
 
 
 def requested_organization(named: Named) -> uuid.UUID | None:
@@ -54,7 +54,7 @@ def requested_organization(named: Named) -> uuid.UUID | None:
         except ValueError:
             # A path that names no possible organization is a missing resource.
             raise NotFound("Organization not found") from None
-    for raw in (named.query, named.header, named.field):
+    for raw in (*named.query, named.header, named.field):
         if raw:
             try:
                 ids.append(uuid.UUID(raw))
