@@ -8,8 +8,12 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from fingate.admin.v1 import admin_service_pb2, admin_service_pb2_grpc
 from fingate.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
 from fingate.system.v1 import system_service_pb2, system_service_pb2_grpc
+from server.admin.domain import Admin
+from server.admin.queue import queue_not_configured
+from server.admin.servicer import AdminServicer
 from server.auth.authenticator import Authenticator
 from server.auth.domain import Auth
 from server.auth.servicer import AuthServicer
@@ -18,12 +22,14 @@ from server.contract.registry import Registry
 from server.db.database import Database
 from server.interceptors.auth import AuthInterceptor
 from server.interceptors.errors import ErrorInterceptor
+from server.interceptors.metrics import MetricsInterceptor
 from server.interceptors.request_id import RequestIdInterceptor
 from server.mail.dispatcher import MailDispatcher
+from server.metrics.recorder import RequestMetrics
 from server.system.servicer import SystemServicer
 
 # Every fingate service the server mounts, by its generated module.
-SERVICE_MODULES = [auth_service_pb2, system_service_pb2]
+SERVICE_MODULES = [auth_service_pb2, system_service_pb2, admin_service_pb2]
 
 
 @dataclass
@@ -33,6 +39,7 @@ class App:
     mail: MailDispatcher
     health: health.aio.HealthServicer
     registry: Registry
+    metrics: RequestMetrics
 
 
 def build(settings: Settings) -> App:
@@ -40,8 +47,10 @@ def build(settings: Settings) -> App:
     db = Database(settings.database_url, pool_size=settings.db_pool_size)
     mail = MailDispatcher(db, settings)
     registry = Registry.from_modules(SERVICE_MODULES)
+    metrics = RequestMetrics(db, flush_s=settings.metrics_flush_s)
     interceptors = [
         RequestIdInterceptor(registry),
+        MetricsInterceptor(registry, metrics),
         ErrorInterceptor(registry),
         AuthInterceptor(registry, Authenticator(db, settings)),
     ]
@@ -60,6 +69,10 @@ def build(settings: Settings) -> App:
     system_service_pb2_grpc.add_SystemServiceServicer_to_server(
         SystemServicer(db, settings), server
     )
+    # The job queue's stats replace queue_not_configured when server/jobs is wired in.
+    admin_service_pb2_grpc.add_AdminServiceServicer_to_server(
+        AdminServicer(Admin(db, metrics), queue_stats=queue_not_configured), server
+    )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = [s.full_name for m in SERVICE_MODULES for s in m.DESCRIPTOR.services_by_name.values()]
@@ -72,7 +85,14 @@ def build(settings: Settings) -> App:
         server,
     )
     server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_port}")
-    return App(server=server, db=db, mail=mail, health=health_servicer, registry=registry)
+    return App(
+        server=server,
+        db=db,
+        mail=mail,
+        health=health_servicer,
+        registry=registry,
+        metrics=metrics,
+    )
 
 
 async def set_serving(app: App, serving: bool) -> None:
