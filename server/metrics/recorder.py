@@ -68,6 +68,14 @@ class RequestMetrics:
         """Requests recorded but not yet written."""
         return sum(t.count for t in self._buffer.values())
 
+    def pending_by_endpoint(self) -> dict[str, tuple[int, int]]:
+        """(requests, errors) recorded but not yet written, by route."""
+        found: dict[str, tuple[int, int]] = {}
+        for (_, endpoint), t in self._buffer.items():
+            count, errors = found.get(endpoint, (0, 0))
+            found[endpoint] = (count + t.count, errors + t.errors)
+        return found
+
     async def flush(self) -> None:
         """Adds every tally recorded so far to the database; on failure keeps them for retry."""
         async with self._lock:
