@@ -28,6 +28,7 @@ async def serve() -> None:
         log.warning("admin bootstrap skipped: database unreachable")
     await app.server.start()
     app.mail.start()
+    app.metrics.start()
     await application.set_serving(app, True)
     log.info("serving gRPC", extra={"port": settings.grpc_port, "env": settings.app_env})
 
@@ -41,6 +42,7 @@ async def serve() -> None:
     await application.set_serving(app, False)
     await app.server.stop(settings.shutdown_grace_s)  # in-flight calls finish first
     await app.mail.stop()
+    await app.metrics.stop()  # writes the requests counted since the last flush
     await app.db.dispose()
 
 

@@ -8,10 +8,14 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from fingate.admin.v1 import admin_service_pb2, admin_service_pb2_grpc
 from fingate.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
 from fingate.budgets.v1 import budget_service_pb2, budget_service_pb2_grpc
 from fingate.organizations.v1 import organization_service_pb2, organization_service_pb2_grpc
 from fingate.system.v1 import system_service_pb2, system_service_pb2_grpc
+from server.admin.domain import Admin
+from server.admin.queue import queue_not_configured
+from server.admin.servicer import AdminServicer
 from server.auth.authenticator import Authenticator
 from server.auth.domain import Auth
 from server.auth.servicer import AuthServicer
@@ -22,9 +26,11 @@ from server.contract.registry import Registry
 from server.db.database import Database
 from server.interceptors.auth import AuthInterceptor
 from server.interceptors.errors import ErrorInterceptor
+from server.interceptors.metrics import MetricsInterceptor
 from server.interceptors.request_id import RequestIdInterceptor
 from server.interceptors.tenant import TenantInterceptor
 from server.mail.dispatcher import MailDispatcher
+from server.metrics.recorder import RequestMetrics
 from server.organizations.domain import Organizations
 from server.organizations.servicer import OrganizationServicer
 from server.system.servicer import SystemServicer
@@ -35,6 +41,7 @@ SERVICE_MODULES = [
     system_service_pb2,
     organization_service_pb2,
     budget_service_pb2,
+    admin_service_pb2,
 ]
 
 
@@ -45,6 +52,7 @@ class App:
     mail: MailDispatcher
     health: health.aio.HealthServicer
     registry: Registry
+    metrics: RequestMetrics
 
 
 def build(settings: Settings) -> App:
@@ -52,8 +60,10 @@ def build(settings: Settings) -> App:
     db = Database(settings.database_url, pool_size=settings.db_pool_size)
     mail = MailDispatcher(db, settings)
     registry = Registry.from_modules(SERVICE_MODULES)
+    metrics = RequestMetrics(db, flush_s=settings.metrics_flush_s)
     interceptors = [
         RequestIdInterceptor(registry),
+        MetricsInterceptor(registry, metrics),
         ErrorInterceptor(registry),
         AuthInterceptor(registry, Authenticator(db, settings)),
         TenantInterceptor(registry, db),
@@ -77,6 +87,10 @@ def build(settings: Settings) -> App:
         OrganizationServicer(Organizations(db, settings, mail)), server
     )
     budget_service_pb2_grpc.add_BudgetServiceServicer_to_server(BudgetServicer(Budgets(db)), server)
+    # The job queue's stats replace queue_not_configured when server/jobs is wired in.
+    admin_service_pb2_grpc.add_AdminServiceServicer_to_server(
+        AdminServicer(Admin(db, metrics), queue_stats=queue_not_configured), server
+    )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = [s.full_name for m in SERVICE_MODULES for s in m.DESCRIPTOR.services_by_name.values()]
@@ -89,7 +103,14 @@ def build(settings: Settings) -> App:
         server,
     )
     server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_port}")
-    return App(server=server, db=db, mail=mail, health=health_servicer, registry=registry)
+    return App(
+        server=server,
+        db=db,
+        mail=mail,
+        health=health_servicer,
+        registry=registry,
+        metrics=metrics,
+    )
 
 
 async def set_serving(app: App, serving: bool) -> None:

@@ -41,6 +41,7 @@ class Settings:
     log_level: str
     shutdown_grace_s: float
     version: str = "0.1.0"
+    metrics_flush_s: float = 5.0
 
     @property
     def is_production(self) -> bool:
@@ -57,6 +58,8 @@ class Settings:
                 raise ConfigError(
                     "JWT_SECRET must be at least 32 random bytes outside local development"
                 )
+        if not 0 < self.metrics_flush_s <= 3600:
+            raise ConfigError("METRICS_FLUSH_SECONDS must be between 0 and 3600")
         if self.is_production:
             if not self.public_base_url.startswith("https://"):
                 raise ConfigError("PUBLIC_BASE_URL must be https:// in production")
@@ -72,6 +75,16 @@ def _int(env: dict[str, str], key: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{key} must be an integer, got {raw!r}") from None
+
+
+def _float(env: dict[str, str], key: str, default: float) -> float:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{key} must be a number, got {raw!r}") from None
 
 
 def load(env: dict[str, str] | None = None) -> Settings:
@@ -103,6 +116,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         invitation_ttl_s=_int(e, "INVITATION_TTL_SECONDS", 7 * 24 * 3600),
         log_level=e.get("LOG_LEVEL", "INFO").upper(),
         shutdown_grace_s=float(e.get("SHUTDOWN_GRACE_SECONDS", "10")),
+        metrics_flush_s=_float(e, "METRICS_FLUSH_SECONDS", 5.0),
     )
     settings.check()
     return settings

@@ -33,6 +33,8 @@ class User(Base):
         CheckConstraint(f"current_plan IN {PLANS}", name="current_plan"),
         # Emails are stored lower-cased; uniqueness is on that form.
         Index("uq_users_email", "email", unique=True),
+        # The admin user list's order (newest first, then id): page N without a sort.
+        Index("ix_users_created_at_id", "created_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fingate.budgets.v1 import budget_pb2 as pb
 from fingate.budgets.v1 import budget_service_pb2 as spb
 from server.budgets.domain import Listing, View
+from server.common.pagination import pagination
 from server.common.time import to_timestamp
 
 
@@ -109,7 +110,7 @@ def listing(result: Listing) -> spb.ListBudgetsResponse:
     return spb.ListBudgetsResponse(
         success=True,
         data=[summary(v) for v in result.items],
-        pagination=result.page.meta(result.total),
+        pagination=pagination(result.page, result.total),
         summary=pb.BudgetListSummary(
             total_budgets=int(sm["total_budgets"]),
             on_track=int(sm["on_track"]),

@@ -22,7 +22,7 @@ from server.budgets.progress import (
     progress,
 )
 from server.budgets.spending import spends_for
-from server.common.paging import Page, page_of
+from server.common.pagination import PageRequest, page_request
 from server.common.validation import Violations
 from server.context import principal, tenant
 from server.db.database import Database
@@ -78,7 +78,7 @@ class View:
 @dataclass(frozen=True, slots=True)
 class Listing:
     items: list[View]
-    page: Page
+    page: PageRequest
     total: int
     summary: dict[str, Decimal | int]
 
@@ -194,7 +194,9 @@ class Budgets:
             )
             return (await self._views(s, [budget], with_alerts=True))[0]
 
-    async def listing(self, *, period: str, status: str, page: int, limit: int) -> Listing:
+    async def listing(
+        self, *, period: str, status: str, page: int | None, limit: int | None
+    ) -> Listing:
         v = Violations()
         period = period.strip().upper()
         status = status.strip().upper()
@@ -202,7 +204,7 @@ class Budgets:
             v.add("period", f"must be one of {', '.join(PERIODS)}")
         if status and status not in STATUSES:
             v.add("status", f"must be one of {', '.join(STATUSES)}")
-        pg = page_of(v, page, limit)
+        pg = page_request(v, page, limit)
         v.raise_if_any()
         async with tenant_transaction(self.db) as s:
             budgets = await repo.list_budgets(s, tenant().organization_id, period=period or None)

@@ -49,7 +49,10 @@ class BudgetServicer(budget_service_pb2_grpc.BudgetServiceServicer):
         self, request: pb.ListBudgetsRequest, context: Ctx
     ) -> pb.ListBudgetsResponse:
         result = await self._budgets.listing(
-            period=request.period, status=request.status, page=request.page, limit=request.limit
+            period=request.period,
+            status=request.status,
+            page=request.page if request.HasField("page") else None,
+            limit=request.limit if request.HasField("limit") else None,
         )
         return convert.listing(result)
 

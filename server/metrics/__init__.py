@@ -1,0 +1,1 @@
+"""Request metrics: counted in memory per minute and route, added to PostgreSQL in batches."""
