@@ -9,6 +9,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from fingate.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
+from fingate.subscriptions.v1 import subscription_service_pb2, subscription_service_pb2_grpc
 from fingate.system.v1 import system_service_pb2, system_service_pb2_grpc
 from server.auth.authenticator import Authenticator
 from server.auth.domain import Auth
@@ -20,10 +21,13 @@ from server.interceptors.auth import AuthInterceptor
 from server.interceptors.errors import ErrorInterceptor
 from server.interceptors.request_id import RequestIdInterceptor
 from server.mail.dispatcher import MailDispatcher
+from server.payments.gateway import PaymentGateway
+from server.subscriptions.domain import Subscriptions
+from server.subscriptions.servicer import SubscriptionServicer
 from server.system.servicer import SystemServicer
 
 # Every fingate service the server mounts, by its generated module.
-SERVICE_MODULES = [auth_service_pb2, system_service_pb2]
+SERVICE_MODULES = [auth_service_pb2, system_service_pb2, subscription_service_pb2]
 
 
 @dataclass
@@ -59,6 +63,9 @@ def build(settings: Settings) -> App:
     )
     system_service_pb2_grpc.add_SystemServiceServicer_to_server(
         SystemServicer(db, settings), server
+    )
+    subscription_service_pb2_grpc.add_SubscriptionServiceServicer_to_server(
+        SubscriptionServicer(Subscriptions(db, PaymentGateway.from_settings(settings))), server
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
