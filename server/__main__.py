@@ -42,6 +42,8 @@ async def serve() -> None:
     await app.server.stop(settings.shutdown_grace_s)  # in-flight calls finish first
     await app.mail.stop()
     await app.db.dispose()
+    if app.payments is not None:
+        await app.payments.close()
 
 
 def main() -> int:

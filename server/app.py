@@ -37,6 +37,7 @@ class App:
     mail: MailDispatcher
     health: health.aio.HealthServicer
     registry: Registry
+    payments: PaymentGateway | None = None
 
 
 def build(settings: Settings) -> App:
@@ -64,8 +65,9 @@ def build(settings: Settings) -> App:
     system_service_pb2_grpc.add_SystemServiceServicer_to_server(
         SystemServicer(db, settings), server
     )
+    payments = PaymentGateway.from_settings(settings)
     subscription_service_pb2_grpc.add_SubscriptionServiceServicer_to_server(
-        SubscriptionServicer(Subscriptions(db, PaymentGateway.from_settings(settings))), server
+        SubscriptionServicer(Subscriptions(db, payments)), server
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -79,7 +81,14 @@ def build(settings: Settings) -> App:
         server,
     )
     server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_port}")
-    return App(server=server, db=db, mail=mail, health=health_servicer, registry=registry)
+    return App(
+        server=server,
+        db=db,
+        mail=mail,
+        health=health_servicer,
+        registry=registry,
+        payments=payments,
+    )
 
 
 async def set_serving(app: App, serving: bool) -> None:

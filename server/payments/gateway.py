@@ -15,6 +15,9 @@ from server.config import Settings
 from server.errors import ServiceUnavailable
 
 log = logging.getLogger("fingate.payments")
+# The library narrates every request and every refused card at INFO; our own warnings cover
+# what an operator needs, and the one JSON line per RPC covers the rest.
+logging.getLogger("stripe").setLevel(logging.WARNING)
 
 UNAVAILABLE_MESSAGE = "Payment provider unavailable"
 
