@@ -44,6 +44,8 @@ async def serve() -> None:
     await app.mail.stop()
     await app.metrics.stop()  # writes the requests counted since the last flush
     await app.db.dispose()
+    if app.payments is not None:
+        await app.payments.close()
 
 
 def main() -> int:

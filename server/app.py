@@ -12,6 +12,7 @@ from fingate.admin.v1 import admin_service_pb2, admin_service_pb2_grpc
 from fingate.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
 from fingate.budgets.v1 import budget_service_pb2, budget_service_pb2_grpc
 from fingate.organizations.v1 import organization_service_pb2, organization_service_pb2_grpc
+from fingate.subscriptions.v1 import subscription_service_pb2, subscription_service_pb2_grpc
 from fingate.system.v1 import system_service_pb2, system_service_pb2_grpc
 from server.admin.domain import Admin
 from server.admin.queue import queue_not_configured
@@ -33,6 +34,9 @@ from server.mail.dispatcher import MailDispatcher
 from server.metrics.recorder import RequestMetrics
 from server.organizations.domain import Organizations
 from server.organizations.servicer import OrganizationServicer
+from server.payments.gateway import PaymentGateway
+from server.subscriptions.domain import Subscriptions
+from server.subscriptions.servicer import SubscriptionServicer
 from server.system.servicer import SystemServicer
 
 # Every fingate service the server mounts, by its generated module.
@@ -41,6 +45,7 @@ SERVICE_MODULES = [
     system_service_pb2,
     organization_service_pb2,
     budget_service_pb2,
+    subscription_service_pb2,
     admin_service_pb2,
 ]
 
@@ -53,6 +58,7 @@ class App:
     health: health.aio.HealthServicer
     registry: Registry
     metrics: RequestMetrics
+    payments: PaymentGateway | None = None
 
 
 def build(settings: Settings) -> App:
@@ -91,6 +97,10 @@ def build(settings: Settings) -> App:
     admin_service_pb2_grpc.add_AdminServiceServicer_to_server(
         AdminServicer(Admin(db, metrics), queue_stats=queue_not_configured), server
     )
+    payments = PaymentGateway.from_settings(settings)
+    subscription_service_pb2_grpc.add_SubscriptionServiceServicer_to_server(
+        SubscriptionServicer(Subscriptions(db, payments)), server
+    )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = [s.full_name for m in SERVICE_MODULES for s in m.DESCRIPTOR.services_by_name.values()]
@@ -110,6 +120,7 @@ def build(settings: Settings) -> App:
         health=health_servicer,
         registry=registry,
         metrics=metrics,
+        payments=payments,
     )
 
 

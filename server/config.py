@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 # Local development only: a production start refuses it (see Settings.check).
 DEV_JWT_SECRET = "fingate-local-development-secret-do-not-use-in-production"
+# The payment provider sandbox (`make run`, tests) and the key it accepts; never production's.
+SANDBOX_PAYMENTS_API_BASE = "http://127.0.0.1:8090"
+SANDBOX_PAYMENTS_API_KEY = "sk_test_fingate_sandbox"
 _MODES = ("development", "test", "production")
 
 
@@ -42,6 +45,10 @@ class Settings:
     shutdown_grace_s: float
     version: str = "0.1.0"
     metrics_flush_s: float = 5.0
+    # Stripe-compatible payments API: the local sandbox outside production.
+    payments_api_base: str = SANDBOX_PAYMENTS_API_BASE
+    payments_api_key: str = SANDBOX_PAYMENTS_API_KEY
+    payments_timeout_s: float = 10.0
 
     @property
     def is_production(self) -> bool:
@@ -65,6 +72,9 @@ class Settings:
                 raise ConfigError("PUBLIC_BASE_URL must be https:// in production")
             if not self.app_url.startswith("https://"):
                 raise ConfigError("APP_URL must be https:// in production")
+            # Unset is allowed (paid subscriptions then answer 503); the sandbox key is not.
+            if self.payments_api_key == SANDBOX_PAYMENTS_API_KEY:
+                raise ConfigError("PAYMENTS_API_KEY must be a real key in production")
 
 
 def _int(env: dict[str, str], key: str, default: int) -> int:
@@ -117,6 +127,11 @@ def load(env: dict[str, str] | None = None) -> Settings:
         log_level=e.get("LOG_LEVEL", "INFO").upper(),
         shutdown_grace_s=float(e.get("SHUTDOWN_GRACE_SECONDS", "10")),
         metrics_flush_s=_float(e, "METRICS_FLUSH_SECONDS", 5.0),
+        payments_api_base=e.get("PAYMENTS_API_BASE")
+        or ("https://api.stripe.com" if app_env == "production" else SANDBOX_PAYMENTS_API_BASE),
+        payments_api_key=e.get("PAYMENTS_API_KEY")
+        or ("" if app_env == "production" else SANDBOX_PAYMENTS_API_KEY),
+        payments_timeout_s=float(e.get("PAYMENTS_TIMEOUT_SECONDS", "10")),
     )
     settings.check()
     return settings

@@ -6,6 +6,7 @@
     ├── Unauthenticated           401 UNAUTHORIZED
     │   └── InvalidCredentials    401 INVALID_CREDENTIALS
     ├── Forbidden                 403 FORBIDDEN
+    ├── PlanLimitExceeded         403 PLAN_LIMIT_EXCEEDED    (details current, limit, plan)
     ├── NotFound                  404 RESOURCE_NOT_FOUND
     ├── Conflict                  409 CONFLICT
     │   └── EmailAlreadyRegistered 409 EMAIL_ALREADY_REGISTERED
@@ -82,6 +83,12 @@ class Forbidden(DomainError):
     message = "You do not have permission to perform this action"
 
 
+class PlanLimitExceeded(DomainError):
+    """The caller's plan does not allow one more of a counted resource (or a smaller plan)."""
+
+    message = "Plan limit exceeded for your plan"
+
+
 class NotFound(DomainError):
     """The resource does not exist or is not visible to the caller."""
 
@@ -131,6 +138,7 @@ ERROR_TABLE: dict[type[DomainError], ErrorSpec] = {
     Unauthenticated: ErrorSpec(grpc.StatusCode.UNAUTHENTICATED, 401, "UNAUTHORIZED"),
     InvalidCredentials: ErrorSpec(grpc.StatusCode.UNAUTHENTICATED, 401, "INVALID_CREDENTIALS"),
     Forbidden: ErrorSpec(grpc.StatusCode.PERMISSION_DENIED, 403, "FORBIDDEN"),
+    PlanLimitExceeded: ErrorSpec(grpc.StatusCode.PERMISSION_DENIED, 403, "PLAN_LIMIT_EXCEEDED"),
     NotFound: ErrorSpec(grpc.StatusCode.NOT_FOUND, 404, "RESOURCE_NOT_FOUND"),
     Conflict: ErrorSpec(grpc.StatusCode.ALREADY_EXISTS, 409, "CONFLICT"),
     EmailAlreadyRegistered: ErrorSpec(

@@ -30,7 +30,12 @@ _OFFSET = int(os.environ.get("FINGATE_TEST_PORT_OFFSET", "0"))
 def shifted_ports(http: int, grpc: int, admin: int, smtp: int) -> Ports:
     """Ports of one test stack, shifted by FINGATE_TEST_PORT_OFFSET."""
     return Ports(
-        http=http + _OFFSET, grpc=grpc + _OFFSET, admin=admin + _OFFSET, smtp=smtp + _OFFSET
+        http=http + _OFFSET,
+        grpc=grpc + _OFFSET,
+        admin=admin + _OFFSET,
+        smtp=smtp + _OFFSET,
+        # The provider sandbox sits 10 above the REST port: 28090, 28091, … per stack.
+        sandbox=http + 10 + _OFFSET,
     )
 
 
@@ -119,6 +124,7 @@ def _broken_stack(ports: Ports, name: str, *, server: bool):
             database_url="postgresql+asyncpg://postgres@127.0.0.1:1/none",
             run_migrations=False,
             smtp=False,
+            sandbox=False,
             server=server,
             env={"JWT_SECRET": JWT_SECRET},
             app_env="test",

@@ -5,21 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.audit.models import AuditEntry
 from server.common.ids import new_id
 from server.context import call_var
-from server.db.rls import ORG_SETTING
-
-_BIND_ORG = text(f"SELECT set_config('{ORG_SETTING}', :org, true)")
-
-
-async def bind_organization(s: AsyncSession, organization_id: uuid.UUID) -> None:
-    """Declares the organization a transaction acts in when no tenant was resolved for the
-    call (creating an organization, accepting an invitation), so RLS admits its rows."""
-    await s.execute(_BIND_ORG, {"org": str(organization_id)})
 
 
 async def record(

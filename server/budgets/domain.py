@@ -27,9 +27,15 @@ from server.common.validation import Violations
 from server.context import principal, tenant
 from server.db.database import Database
 from server.errors import NotFound
+from server.plans import limits
 from server.tenancy.session import tenant_transaction
 
 STATUSES = ("ON_TRACK", "AT_RISK", "EXCEEDED")
+BUDGETS = limits.register(
+    limits.CountedResource(
+        name="budgets", limit=lambda plan: plan.limits.max_budgets, count=repo.count_budgets
+    )
+)
 MAX_ALERTS = 10
 _MAX_AMOUNT = Decimal("999999999999.99")
 
@@ -171,6 +177,9 @@ class Budgets:
         assert end is not None
         t = tenant()
         async with tenant_transaction(self.db) as s:
+            await limits.ensure_within_limit(
+                s, organization_id=t.organization_id, plan_code=t.plan, resource=BUDGETS.name
+            )
             budget = await repo.add_budget(
                 s,
                 organization_id=t.organization_id,

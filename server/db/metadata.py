@@ -7,5 +7,6 @@ from server.db.base import Base
 from server.mail import models as _mail  # noqa: F401
 from server.metrics import models as _metrics  # noqa: F401
 from server.organizations import models as _organizations  # noqa: F401
+from server.subscriptions import models as _subscriptions  # noqa: F401
 
 metadata = Base.metadata

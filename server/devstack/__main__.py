@@ -34,6 +34,7 @@ def banner(stack: Stack) -> str:
         ("gRPC", f"{stack.grpc_target} (also via Envoy on :{p.http}); grpcurl -plaintext … list"),
         ("Envoy admin", stack.admin_url),
         ("SMTP sink", f"127.0.0.1:{p.smtp}, mail lands in {stack.mail_dir}/"),
+        ("sandbox", f"{stack.sandbox_url} (Stripe-compatible payments)"),
         ("PostgreSQL", stack.database_url or "?"),
         ("logs", f"{stack.log_dir}/"),
     ]
@@ -49,7 +50,9 @@ def main() -> int:
         signal.signal(sig, _on_signal)
     stack = Stack(ports=Ports.from_env(), var_dir=REPO_ROOT / "var")
     try:
-        print("starting PostgreSQL, migrations, SMTP sink, gRPC server, Envoy…", flush=True)
+        print(
+            "starting PostgreSQL, migrations, SMTP sink, sandbox, gRPC server, Envoy…", flush=True
+        )
         stack.start()
         print(banner(stack), flush=True)
         while True:

@@ -1,4 +1,5 @@
-"""The whole local system as one object: PostgreSQL, migrations, SMTP sink, server, Envoy."""
+"""The whole local system as one object: PostgreSQL, migrations, SMTP sink, provider sandbox,
+server, Envoy."""
 
 from __future__ import annotations
 
@@ -29,22 +30,26 @@ MIGRATION_TIMEOUT_S = 120.0
 
 @dataclass(frozen=True)
 class Ports:
-    """TCP ports on 127.0.0.1: Envoy (REST and gRPC), the gRPC server, Envoy admin, SMTP sink."""
+    """TCP ports on 127.0.0.1: Envoy (REST and gRPC), the gRPC server, Envoy admin, SMTP sink,
+    provider sandbox."""
 
     http: int = 8080
     grpc: int = 50051
     admin: int = 9901
     smtp: int = 1025
+    sandbox: int = 8090
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Ports:
-        """Ports from HTTP_PORT, GRPC_PORT, ENVOY_ADMIN_PORT and SMTP_PORT, else defaults."""
+        """Ports from HTTP_PORT, GRPC_PORT, ENVOY_ADMIN_PORT, SMTP_PORT and SANDBOX_PORT, else
+        defaults."""
         d = cls()
         return cls(
             http=int(env.get("HTTP_PORT", d.http)),
             grpc=int(env.get("GRPC_PORT", d.grpc)),
             admin=int(env.get("ENVOY_ADMIN_PORT", d.admin)),
             smtp=int(env.get("SMTP_PORT", d.smtp)),
+            sandbox=int(env.get("SANDBOX_PORT", d.sandbox)),
         )
 
 
@@ -59,6 +64,7 @@ class Stack:
         database_url: str | None = None,
         run_migrations: bool = True,
         smtp: bool = True,
+        sandbox: bool = True,
         server: bool = True,
         envoy: bool = True,
         server_cmd: Sequence[str] | None = None,
@@ -75,6 +81,7 @@ class Stack:
         self.database_url = database_url or database_url_from_env()
         self.run_migrations = run_migrations
         self.smtp, self.server, self.envoy = smtp, server, envoy
+        self.sandbox = sandbox
         self.server_cmd = list(server_cmd or [sys.executable, "-m", "server"])
         self.env = dict(env or {})
         self.app_env = app_env or os.environ.get("APP_ENV", "development")
@@ -102,17 +109,22 @@ class Stack:
         return as_role(self.database_url, APP_ROLE) if self.database_url else None
 
     @property
+    def sandbox_url(self) -> str:
+        """Base URL of the provider sandbox (the server's PAYMENTS_API_BASE)."""
+        return f"http://{LOCALHOST}:{self.ports.sandbox}"
+
+    @property
     def admin_url(self) -> str:
         """Base URL of Envoy's admin interface."""
         return f"http://{LOCALHOST}:{self.ports.admin}"
 
     def pid(self, name: str) -> int | None:
-        """Process id of a running child: `server` or `envoy`."""
+        """Process id of a running child: `server`, `envoy` or `sandbox`."""
         proc = self._procs.get(name)
         return proc.pid if proc is not None and proc.poll() is None else None
 
     def log_path(self, name: str) -> Path:
-        """Log file of a component: server, envoy, envoy-access, migrate."""
+        """Log file of a component: server, envoy, envoy-access, migrate, sandbox."""
         return self.log_dir / f"{name}.log"
 
     def start(self) -> Stack:
@@ -124,6 +136,8 @@ class Stack:
                 self._migrate()
             if self.smtp:
                 self._start_smtp()
+            if self.sandbox:
+                self._start_sandbox()
             if self.server:
                 self._start_server()
             if self.envoy:
@@ -135,7 +149,7 @@ class Stack:
 
     def stop(self) -> None:
         """Stop, in reverse order, every process and service this stack started."""
-        for name in ("envoy", "server"):
+        for name in ("envoy", "server", "sandbox"):
             proc = self._procs.pop(name, None)
             if proc is not None:
                 # The server drains in-flight calls (SHUTDOWN_GRACE_SECONDS, 10 s by default).
@@ -190,6 +204,21 @@ class Stack:
         require_free(self.ports.smtp, "SMTP sink")
         self._smtp = start_sink(mail_dir=self.mail_dir, port=self.ports.smtp)
 
+    def _start_sandbox(self) -> None:
+        require_free(self.ports.sandbox, "provider sandbox")
+        log_path = self.log_path("sandbox")
+        cmd = [sys.executable, "-m", "server.sandbox", "--port", str(self.ports.sandbox)]
+        proc = self._procs["sandbox"] = spawn(
+            cmd, log_path=log_path, env=self._child_env({}), cwd=REPO_ROOT
+        )
+        wait_for(
+            lambda: http_ok(f"{self.sandbox_url}/health"),
+            what=f"provider sandbox on {self.sandbox_url}",
+            timeout=self.startup_timeout,
+            proc=proc,
+            log_path=log_path,
+        )
+
     def _start_server(self) -> None:
         require_free(self.ports.grpc, "gRPC server")
         log_path = self.log_path("server")
@@ -202,6 +231,8 @@ class Stack:
                 "PUBLIC_BASE_URL": self.rest_url,
                 "APP_ENV": self.app_env,
                 **({"DATABASE_URL": self.app_database_url} if self.app_database_url else {}),
+                # Also without a sandbox: the closed port then stands for a provider outage.
+                "PAYMENTS_API_BASE": self.sandbox_url,
             }
         )
         proc = spawn(self.server_cmd, log_path=log_path, env=env, cwd=REPO_ROOT)

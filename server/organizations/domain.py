@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.audit.trail import bind_organization, record
+from server.audit.trail import record
 from server.auth.tokens import hash_token, new_opaque_token
 from server.common.validation import Violations
 from server.config import Settings
@@ -23,7 +23,7 @@ from server.mail.dispatcher import MailDispatcher
 from server.organizations import mails
 from server.organizations import repository as repo
 from server.organizations.models import ORG_ROLES, Invitation, Member, Organization
-from server.tenancy.session import tenant_transaction
+from server.tenancy.session import bind_organization, tenant_transaction
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

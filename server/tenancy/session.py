@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +16,15 @@ from server.db.rls import ORG_SETTING
 _SET_ORG = text(f"SELECT set_config('{ORG_SETTING}', :org, true)")
 
 
+async def bind_organization(s: AsyncSession, organization_id: uuid.UUID) -> None:
+    """Declares the organization a transaction acts in, for the rest of the transaction.
+
+    tenant_transaction() does it from the call; code with no resolved tenant (creating an
+    organization, accepting an invitation, checking a downgrade across the organizations a
+    user owns) names the organization itself."""
+    await s.execute(_SET_ORG, {"org": str(organization_id)})
+
+
 @asynccontextmanager
 async def tenant_transaction(db: Database) -> AsyncIterator[AsyncSession]:
     """A transaction in which PostgreSQL shows only the current organization's rows.
@@ -22,5 +32,5 @@ async def tenant_transaction(db: Database) -> AsyncIterator[AsyncSession]:
     The organization comes from the call, never from an argument: domain code cannot pick
     another tenant's data even by mistake."""
     async with db.transaction() as s:
-        await s.execute(_SET_ORG, {"org": str(tenant().organization_id)})
+        await bind_organization(s, tenant().organization_id)
         yield s

@@ -1,0 +1,1 @@
+"""Payment provider adapter: Stripe's API through the official `stripe` library."""

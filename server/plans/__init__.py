@@ -1,0 +1,1 @@
+"""The plan catalog (FREE, PRO, ULTIMATE) and the one plan-limit check (seed 004 "PBAC")."""

@@ -1,0 +1,172 @@
+"""The one plan-limit check: every counted create and every downgrade goes through here.
+
+A domain that owns a counted table registers it once, at import:
+
+    register(CountedResource(
+        name="budgets",
+        limit=lambda plan: plan.limits.max_budgets,
+        count=count_budgets,  # async (session, organization_id) -> int
+    ))
+
+and calls `ensure_within_limit(...)` inside the transaction that inserts the row. Exceeding a
+limit answers 403 PLAN_LIMIT_EXCEEDED with details {current, limit, plan} (seed 004).
+Limits apply per organization: the plan is the one of the organization's owner.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.errors import PlanLimitExceeded
+from server.organizations.models import Organization
+from server.plans.catalog import Plan, by_code
+from server.tenancy.session import bind_organization
+
+Counter = Callable[[AsyncSession, uuid.UUID], Awaitable[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class CountedResource:
+    """A resource whose number per organization a plan limits."""
+
+    name: str  # plural, snake_case: wallets, bank_accounts, budgets, goals, asset_accounts
+    limit: Callable[[Plan], int | None]  # None: unlimited on that plan
+    count: Counter  # rows the organization holds now
+    label: str = ""  # singular for messages ("Bank account"); derived from name when empty
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ").removesuffix("s").capitalize()
+
+
+@dataclass(frozen=True, slots=True)
+class Overage:
+    """One resource that an organization holds more of than a plan allows."""
+
+    resource: str
+    organization_id: uuid.UUID
+    current: int
+    limit: int
+
+
+_REGISTRY: dict[str, CountedResource] = {}
+
+
+def register(resource: CountedResource) -> CountedResource:
+    """Adds a counted resource; a second one under the same name is a bug."""
+    if resource.name in _REGISTRY:
+        raise ValueError(f"counted resource {resource.name!r} is already registered")
+    _REGISTRY[resource.name] = resource
+    return resource
+
+
+def unregister(name: str) -> None:
+    """Removes a counted resource (tests register throwaway ones)."""
+    _REGISTRY.pop(name, None)
+
+
+def registered() -> list[CountedResource]:
+    return [_REGISTRY[name] for name in sorted(_REGISTRY)]
+
+
+async def _lock(session: AsyncSession, resource: str, organization_id: uuid.UUID) -> None:
+    # Two concurrent creates could both count limit-1 and both insert; a transaction-scoped
+    # advisory lock per (resource, organization) makes count-then-insert atomic. It is released
+    # when the caller's transaction ends, so the caller must insert in that same transaction.
+    key = f"plan-limit:{resource}:{organization_id}"
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+
+
+async def ensure_within_limit(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    plan_code: str,
+    resource: str,
+) -> None:
+    """Raises PlanLimitExceeded when the organization may not create one more `resource`.
+
+    Call it inside the transaction that then inserts the row (see `_lock`).
+    """
+    counted = _REGISTRY[resource]
+    plan = by_code(plan_code)
+    limit = counted.limit(plan)
+    if limit is None:
+        return
+    await _lock(session, counted.name, organization_id)
+    current = await counted.count(session, organization_id)
+    if current >= limit:
+        raise PlanLimitExceeded(
+            f"{counted.title} limit exceeded for your plan",
+            details={"current": current, "limit": limit, "plan": plan.code},
+        )
+
+
+async def exceeded(
+    session: AsyncSession, *, organization_ids: list[uuid.UUID], plan_code: str
+) -> list[Overage]:
+    """Every (resource, organization) whose current count is above the plan's limit.
+
+    Holding exactly the limit is allowed (creates stop there); a downgrade is refused only when
+    some organization holds more than the smaller plan allows.
+    """
+    plan = by_code(plan_code)
+    found: list[Overage] = []
+    for counted in registered():
+        limit = counted.limit(plan)
+        if limit is None:
+            continue
+        for organization_id in organization_ids:
+            # Counted tables are under row-level security: count as that organization.
+            await bind_organization(session, organization_id)
+            current = await counted.count(session, organization_id)
+            if current > limit:
+                found.append(Overage(counted.name, organization_id, current, limit))
+    return found
+
+
+def downgrade_refused(plan_code: str, overages: list[Overage]) -> PlanLimitExceeded:
+    """The error for a plan change that current usage exceeds.
+
+    details keeps the documented {current, limit, plan} (of the first overage, `plan` being the
+    plan asked for) and adds `resource` and `exceeded`, every overage, so a client can show
+    what to remove.
+    """
+    plan = by_code(plan_code)
+    first = overages[0]
+    counted = _REGISTRY.get(first.resource)
+    title = counted.title if counted else first.resource
+    message = (
+        f"{title} limit exceeded for the {plan.name} plan"
+        if len(overages) == 1
+        else f"Current usage exceeds the limits of the {plan.name} plan"
+    )
+    details: dict[str, Any] = {
+        "current": first.current,
+        "limit": first.limit,
+        "plan": plan.code,
+        "resource": first.resource,
+        "exceeded": [
+            {
+                "resource": o.resource,
+                "organizationId": str(o.organization_id),
+                "current": o.current,
+                "limit": o.limit,
+            }
+            for o in overages
+        ],
+    }
+    return PlanLimitExceeded(message, details=details)
+
+
+async def owned_organization_ids(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
+    """The organizations whose plan is this user's plan: the ones the user is billing owner
+    of (`organizations.owner_id`, the personal one included)."""
+    stmt = select(Organization.id).where(Organization.owner_id == user_id)
+    return list((await session.execute(stmt)).scalars())

@@ -1,0 +1,1 @@
+"""Subscriptions to the plan catalog (seed 004 "Subscription Endpoints")."""
