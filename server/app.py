@@ -19,7 +19,7 @@ from server.db.database import Database
 from server.interceptors.auth import AuthInterceptor
 from server.interceptors.errors import ErrorInterceptor
 from server.interceptors.request_id import RequestIdInterceptor
-from server.mail.dispatcher import MailDispatcher
+from server.jobs.app import JobQueue
 from server.system.servicer import SystemServicer
 
 # Every fingate service the server mounts, by its generated module.
@@ -30,7 +30,7 @@ SERVICE_MODULES = [auth_service_pb2, system_service_pb2]
 class App:
     server: grpc.aio.Server
     db: Database
-    mail: MailDispatcher
+    jobs: JobQueue
     health: health.aio.HealthServicer
     registry: Registry
 
@@ -38,7 +38,7 @@ class App:
 def build(settings: Settings) -> App:
     """A server bound to settings.grpc_host:grpc_port, not yet started."""
     db = Database(settings.database_url, pool_size=settings.db_pool_size)
-    mail = MailDispatcher(db, settings)
+    jobs = JobQueue(settings)
     registry = Registry.from_modules(SERVICE_MODULES)
     interceptors = [
         RequestIdInterceptor(registry),
@@ -55,7 +55,7 @@ def build(settings: Settings) -> App:
         ],
     )
     auth_service_pb2_grpc.add_AuthServiceServicer_to_server(
-        AuthServicer(Auth(db, settings, mail)), server
+        AuthServicer(Auth(db, settings, jobs)), server
     )
     system_service_pb2_grpc.add_SystemServiceServicer_to_server(
         SystemServicer(db, settings), server
@@ -72,7 +72,7 @@ def build(settings: Settings) -> App:
         server,
     )
     server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_port}")
-    return App(server=server, db=db, mail=mail, health=health_servicer, registry=registry)
+    return App(server=server, db=db, jobs=jobs, health=health_servicer, registry=registry)
 
 
 async def set_serving(app: App, serving: bool) -> None:

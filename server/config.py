@@ -38,6 +38,12 @@ class Settings:
     log_level: str
     shutdown_grace_s: float
     version: str = "0.1.0"
+    # Background jobs (python -m server.worker).
+    job_concurrency: int = 4
+    job_stalled_after_s: int = 60
+    job_retention_hours: int = 7 * 24
+    token_retention_s: int = 7 * 24 * 3600
+    mail_retention_s: int = 30 * 24 * 3600
 
     @property
     def is_production(self) -> bool:
@@ -54,6 +60,8 @@ class Settings:
                 raise ConfigError(
                     "JWT_SECRET must be at least 32 random bytes outside local development"
                 )
+        if self.job_stalled_after_s < 1 or self.job_concurrency < 1:
+            raise ConfigError("JOB_STALLED_AFTER_SECONDS and JOB_CONCURRENCY must be at least 1")
         if self.is_production:
             if not self.public_base_url.startswith("https://"):
                 raise ConfigError("PUBLIC_BASE_URL must be https:// in production")
@@ -96,6 +104,11 @@ def load(env: dict[str, str] | None = None) -> Settings:
         max_message_bytes=_int(e, "MAX_MESSAGE_BYTES", 1024 * 1024),
         log_level=e.get("LOG_LEVEL", "INFO").upper(),
         shutdown_grace_s=float(e.get("SHUTDOWN_GRACE_SECONDS", "10")),
+        job_concurrency=_int(e, "JOB_CONCURRENCY", 4),
+        job_stalled_after_s=_int(e, "JOB_STALLED_AFTER_SECONDS", 60),
+        job_retention_hours=_int(e, "JOB_RETENTION_HOURS", 7 * 24),
+        token_retention_s=_int(e, "TOKEN_RETENTION_SECONDS", 7 * 24 * 3600),
+        mail_retention_s=_int(e, "MAIL_RETENTION_SECONDS", 30 * 24 * 3600),
     )
     settings.check()
     return settings
