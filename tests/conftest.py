@@ -119,6 +119,7 @@ def _broken_stack(ports: Ports, name: str, *, server: bool):
             database_url="postgresql+asyncpg://postgres@127.0.0.1:1/none",
             run_migrations=False,
             smtp=False,
+            worker=False,
             server=server,
             env={"JWT_SECRET": JWT_SECRET},
             app_env="test",

@@ -49,7 +49,10 @@ def main() -> int:
         signal.signal(sig, _on_signal)
     stack = Stack(ports=Ports.from_env(), var_dir=REPO_ROOT / "var")
     try:
-        print("starting PostgreSQL, migrations, SMTP sink, gRPC server, Envoy…", flush=True)
+        print(
+            "starting PostgreSQL, migrations, SMTP sink, job worker, gRPC server, Envoy…",
+            flush=True,
+        )
         stack.start()
         print(banner(stack), flush=True)
         while True:

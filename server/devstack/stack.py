@@ -1,4 +1,5 @@
-"""The whole local system as one object: PostgreSQL, migrations, SMTP sink, server, Envoy."""
+"""The whole local system as one object: PostgreSQL, migrations, SMTP sink, job worker, server,
+Envoy."""
 
 from __future__ import annotations
 
@@ -17,8 +18,17 @@ from aiosmtpd.controller import Controller
 from server.devstack import envoy as envoy_proxy
 from server.devstack.postgres import EmbeddedPostgres, database_url_from_env
 from server.devstack.process import REPO_ROOT, log_tail, run_to_end, spawn, stop_process
-from server.devstack.readiness import StartupError, grpc_health, http_ok, require_free, wait_for
+from server.devstack.readiness import (
+    StartupError,
+    grpc_health,
+    http_ok,
+    last_worker_id,
+    require_free,
+    wait_for,
+    worker_registered,
+)
 from server.devstack.smtp_sink import start_sink
+from server.jobs.conninfo import psycopg_conninfo
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +70,7 @@ class Stack:
         smtp: bool = True,
         server: bool = True,
         envoy: bool = True,
+        worker: bool = True,
         server_cmd: Sequence[str] | None = None,
         env: Mapping[str, str] | None = None,
         app_env: str | None = None,
@@ -74,6 +85,7 @@ class Stack:
         self.database_url = database_url or database_url_from_env()
         self.run_migrations = run_migrations
         self.smtp, self.server, self.envoy = smtp, server, envoy
+        self.worker = worker
         self.server_cmd = list(server_cmd or [sys.executable, "-m", "server"])
         self.env = dict(env or {})
         self.app_env = app_env or os.environ.get("APP_ENV", "development")
@@ -100,12 +112,12 @@ class Stack:
         return f"http://{LOCALHOST}:{self.ports.admin}"
 
     def pid(self, name: str) -> int | None:
-        """Process id of a running child: `server` or `envoy`."""
+        """Process id of a running child: `server`, `worker` or `envoy`."""
         proc = self._procs.get(name)
         return proc.pid if proc is not None and proc.poll() is None else None
 
     def log_path(self, name: str) -> Path:
-        """Log file of a component: server, envoy, envoy-access, migrate."""
+        """Log file of a component: server, worker, envoy, envoy-access, migrate."""
         return self.log_dir / f"{name}.log"
 
     def start(self) -> Stack:
@@ -117,6 +129,8 @@ class Stack:
                 self._migrate()
             if self.smtp:
                 self._start_smtp()
+            if self.worker:
+                self._start_worker()
             if self.server:
                 self._start_server()
             if self.envoy:
@@ -128,7 +142,7 @@ class Stack:
 
     def stop(self) -> None:
         """Stop, in reverse order, every process and service this stack started."""
-        for name in ("envoy", "server"):
+        for name in ("envoy", "server", "worker"):
             proc = self._procs.pop(name, None)
             if proc is not None:
                 # The server drains in-flight calls (SHUTDOWN_GRACE_SECONDS, 10 s by default).
@@ -183,10 +197,9 @@ class Stack:
         require_free(self.ports.smtp, "SMTP sink")
         self._smtp = start_sink(mail_dir=self.mail_dir, port=self.ports.smtp)
 
-    def _start_server(self) -> None:
-        require_free(self.ports.grpc, "gRPC server")
-        log_path = self.log_path("server")
-        env = self._child_env(
+    def _service_env(self) -> dict[str, str]:
+        """The environment of the server and the worker: the same Settings in both."""
+        return self._child_env(
             {
                 "GRPC_HOST": self.grpc_host,
                 "GRPC_PORT": str(self.ports.grpc),
@@ -196,6 +209,27 @@ class Stack:
                 "APP_ENV": self.app_env,
             }
         )
+
+    def _start_worker(self) -> None:
+        log_path = self.log_path("worker")
+        env = self._service_env()
+        conninfo = psycopg_conninfo(env["DATABASE_URL"])
+        # Ready once it has registered in the queue's table (after any earlier worker).
+        before = last_worker_id(conninfo)
+        cmd = [sys.executable, "-m", "server.worker"]
+        proc = self._procs["worker"] = spawn(cmd, log_path=log_path, env=env, cwd=REPO_ROOT)
+        wait_for(
+            lambda: worker_registered(conninfo, after_id=before),
+            what="job worker",
+            timeout=self.startup_timeout,
+            proc=proc,
+            log_path=log_path,
+        )
+
+    def _start_server(self) -> None:
+        require_free(self.ports.grpc, "gRPC server")
+        log_path = self.log_path("server")
+        env = self._service_env()
         proc = spawn(self.server_cmd, log_path=log_path, env=env, cwd=REPO_ROOT)
         self._procs["server"] = proc
         accepted = {"SERVING"} if self.wait_serving else {"SERVING", "NOT_SERVING", "UNKNOWN"}
