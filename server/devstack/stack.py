@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+import psycopg
 from aiosmtpd.controller import Controller
 
 from server.devstack import envoy as envoy_proxy
@@ -215,7 +216,10 @@ class Stack:
         env = self._service_env()
         conninfo = psycopg_conninfo(env["DATABASE_URL"])
         # Ready once it has registered in the queue's table (after any earlier worker).
-        before = last_worker_id(conninfo)
+        try:
+            before = last_worker_id(conninfo)
+        except psycopg.Error as exc:
+            raise StartupError(f"job worker: the queue's tables are not readable: {exc}") from exc
         cmd = [sys.executable, "-m", "server.worker"]
         proc = self._procs["worker"] = spawn(cmd, log_path=log_path, env=env, cwd=REPO_ROOT)
         wait_for(

@@ -5,8 +5,10 @@ import os
 import pytest
 from procrastinate.schema import SchemaManager
 
+from server.config import ConfigError
 from server.jobs.maintenance import stall_check_cron
 from server.jobs.stats import health_status
+from tests.secrets import make_settings
 
 
 @pytest.mark.parametrize(
@@ -40,3 +42,9 @@ def test_no_procrastinate_schema_migration_is_unaccounted_for():
         name for name in os.listdir(SchemaManager.get_migrations_path()) if name.endswith(".sql")
     )
     assert scripts[-1] == KNOWN_LAST_MIGRATION
+
+
+@pytest.mark.parametrize("key", ["JOB_STALLED_AFTER_SECONDS", "JOB_CONCURRENCY"])
+def test_job_settings_below_one_are_refused(key):
+    with pytest.raises(ConfigError):
+        make_settings(**{key: "0"})
