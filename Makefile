@@ -67,7 +67,7 @@ fmt: install ## Format protos and Python in place.
 	$(VENV)/bin/ruff format server tests
 	$(VENV)/bin/ruff check --fix server tests
 
-run: install gen ## Bring up PostgreSQL, migrations, SMTP sink, server and Envoy; Ctrl-C stops all.
+run: install gen ## Bring up PostgreSQL, migrations, SMTP sink, job worker, server and Envoy; Ctrl-C stops all.
 	$(PY) -m server.devstack
 
 test: install gen lint ## Everything CI checks: lint, then every test ring against real processes.

@@ -26,8 +26,8 @@ async def serve() -> None:
     except OSError:
         # The server still starts (health says 503) when PostgreSQL is down.
         log.warning("admin bootstrap skipped: database unreachable")
+    await app.jobs.open()
     await app.server.start()
-    app.mail.start()
     app.metrics.start()
     await application.set_serving(app, True)
     log.info("serving gRPC", extra={"port": settings.grpc_port, "env": settings.app_env})
@@ -41,8 +41,8 @@ async def serve() -> None:
     log.info("shutting down", extra={"grace_s": settings.shutdown_grace_s})
     await application.set_serving(app, False)
     await app.server.stop(settings.shutdown_grace_s)  # in-flight calls finish first
-    await app.mail.stop()
     await app.metrics.stop()  # writes the requests counted since the last flush
+    await app.jobs.close()
     await app.db.dispose()
     if app.payments is not None:
         await app.payments.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -15,7 +16,6 @@ from fingate.organizations.v1 import organization_service_pb2, organization_serv
 from fingate.subscriptions.v1 import subscription_service_pb2, subscription_service_pb2_grpc
 from fingate.system.v1 import system_service_pb2, system_service_pb2_grpc
 from server.admin.domain import Admin
-from server.admin.queue import queue_not_configured
 from server.admin.servicer import AdminServicer
 from server.auth.authenticator import Authenticator
 from server.auth.domain import Auth
@@ -30,7 +30,8 @@ from server.interceptors.errors import ErrorInterceptor
 from server.interceptors.metrics import MetricsInterceptor
 from server.interceptors.request_id import RequestIdInterceptor
 from server.interceptors.tenant import TenantInterceptor
-from server.mail.dispatcher import MailDispatcher
+from server.jobs.app import JobQueue
+from server.jobs.stats import queue_stats
 from server.metrics.recorder import RequestMetrics
 from server.organizations.domain import Organizations
 from server.organizations.servicer import OrganizationServicer
@@ -54,7 +55,7 @@ SERVICE_MODULES = [
 class App:
     server: grpc.aio.Server
     db: Database
-    mail: MailDispatcher
+    jobs: JobQueue
     health: health.aio.HealthServicer
     registry: Registry
     metrics: RequestMetrics
@@ -64,7 +65,7 @@ class App:
 def build(settings: Settings) -> App:
     """A server bound to settings.grpc_host:grpc_port, not yet started."""
     db = Database(settings.database_url, pool_size=settings.db_pool_size)
-    mail = MailDispatcher(db, settings)
+    jobs = JobQueue(settings)
     registry = Registry.from_modules(SERVICE_MODULES)
     metrics = RequestMetrics(db, flush_s=settings.metrics_flush_s)
     interceptors = [
@@ -84,18 +85,17 @@ def build(settings: Settings) -> App:
         ],
     )
     auth_service_pb2_grpc.add_AuthServiceServicer_to_server(
-        AuthServicer(Auth(db, settings, mail)), server
+        AuthServicer(Auth(db, settings, jobs)), server
     )
     system_service_pb2_grpc.add_SystemServiceServicer_to_server(
         SystemServicer(db, settings), server
     )
     organization_service_pb2_grpc.add_OrganizationServiceServicer_to_server(
-        OrganizationServicer(Organizations(db, settings, mail)), server
+        OrganizationServicer(Organizations(db, settings, jobs)), server
     )
     budget_service_pb2_grpc.add_BudgetServiceServicer_to_server(BudgetServicer(Budgets(db)), server)
-    # The job queue's stats replace queue_not_configured when server/jobs is wired in.
     admin_service_pb2_grpc.add_AdminServiceServicer_to_server(
-        AdminServicer(Admin(db, metrics), queue_stats=queue_not_configured), server
+        AdminServicer(Admin(db, metrics), queue_stats=partial(queue_stats, db)), server
     )
     payments = PaymentGateway.from_settings(settings)
     subscription_service_pb2_grpc.add_SubscriptionServiceServicer_to_server(
@@ -116,7 +116,7 @@ def build(settings: Settings) -> App:
     return App(
         server=server,
         db=db,
-        mail=mail,
+        jobs=jobs,
         health=health_servicer,
         registry=registry,
         metrics=metrics,

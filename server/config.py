@@ -49,6 +49,12 @@ class Settings:
     payments_api_base: str = SANDBOX_PAYMENTS_API_BASE
     payments_api_key: str = SANDBOX_PAYMENTS_API_KEY
     payments_timeout_s: float = 10.0
+    # Background jobs (python -m server.worker).
+    job_concurrency: int = 4
+    job_stalled_after_s: int = 60
+    job_retention_hours: int = 7 * 24
+    token_retention_s: int = 7 * 24 * 3600
+    mail_retention_s: int = 30 * 24 * 3600
 
     @property
     def is_production(self) -> bool:
@@ -67,6 +73,8 @@ class Settings:
                 )
         if not 0 < self.metrics_flush_s <= 3600:
             raise ConfigError("METRICS_FLUSH_SECONDS must be between 0 and 3600")
+        if self.job_stalled_after_s < 1 or self.job_concurrency < 1:
+            raise ConfigError("JOB_STALLED_AFTER_SECONDS and JOB_CONCURRENCY must be at least 1")
         if self.is_production:
             if not self.public_base_url.startswith("https://"):
                 raise ConfigError("PUBLIC_BASE_URL must be https:// in production")
@@ -132,6 +140,11 @@ def load(env: dict[str, str] | None = None) -> Settings:
         payments_api_key=e.get("PAYMENTS_API_KEY")
         or ("" if app_env == "production" else SANDBOX_PAYMENTS_API_KEY),
         payments_timeout_s=float(e.get("PAYMENTS_TIMEOUT_SECONDS", "10")),
+        job_concurrency=_int(e, "JOB_CONCURRENCY", 4),
+        job_stalled_after_s=_int(e, "JOB_STALLED_AFTER_SECONDS", 60),
+        job_retention_hours=_int(e, "JOB_RETENTION_HOURS", 7 * 24),
+        token_retention_s=_int(e, "TOKEN_RETENTION_SECONDS", 7 * 24 * 3600),
+        mail_retention_s=_int(e, "MAIL_RETENTION_SECONDS", 30 * 24 * 3600),
     )
     settings.check()
     return settings

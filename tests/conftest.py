@@ -125,6 +125,7 @@ def _broken_stack(ports: Ports, name: str, *, server: bool):
             run_migrations=False,
             smtp=False,
             sandbox=False,
+            worker=False,
             server=server,
             env={"JWT_SECRET": JWT_SECRET},
             app_env="test",

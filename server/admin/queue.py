@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
-from server.errors import ServiceUnavailable
-
 
 class QueueStatsLike(Protocol):
     """One queue's figures, as the job queue reports them."""
@@ -39,8 +37,3 @@ class QueueStatsLike(Protocol):
 
 
 QueueStatsSource = Callable[[], Awaitable[Sequence[QueueStatsLike]]]
-
-
-async def queue_not_configured() -> Sequence[QueueStatsLike]:
-    """The source of a server built without a job queue: the route answers 503."""
-    raise ServiceUnavailable("Job queue not configured")

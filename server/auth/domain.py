@@ -19,8 +19,9 @@ from server.config import Settings
 from server.context import Principal
 from server.db.database import Database
 from server.errors import EmailAlreadyRegistered, InvalidCredentials, InvalidToken, Unauthenticated
+from server.jobs.app import JobQueue
 from server.mail import outbox
-from server.mail.dispatcher import MailDispatcher
+from server.mail.delivery import request_delivery
 from server.organizations.repository import add_personal_organization
 
 
@@ -46,12 +47,12 @@ def _now() -> dt.datetime:
 
 
 class Auth:
-    """The auth use cases over one database, settings and mail outbox."""
+    """The auth use cases over one database, settings, the mail outbox and the job queue."""
 
-    def __init__(self, db: Database, settings: Settings, mail: MailDispatcher):
+    def __init__(self, db: Database, settings: Settings, jobs: JobQueue):
         self.db = db
         self.settings = settings
-        self.mail = mail
+        self.jobs = jobs
 
     async def sign_up(self, data: SignUpInput) -> tuple[User, SessionTokens]:
         """Creates a USER on FREE, opens a session, queues the verification mail."""
@@ -99,7 +100,7 @@ class Auth:
                 base_url=self.settings.public_base_url, first_name=first, token=token
             )
             await outbox.enqueue(s, recipient=email, subject=subject, body=body)
-        self.mail.kick()
+        await request_delivery(self.jobs)
         return user, tokens
 
     async def sign_in(self, *, email: str, password: str) -> tuple[User, SessionTokens]:
@@ -200,7 +201,7 @@ class Auth:
                 ttl_minutes=ttl // 60,
             )
             await outbox.enqueue(s, recipient=user.email, subject=subject, body=body)
-        self.mail.kick()
+        await request_delivery(self.jobs)
 
     async def reset_password(self, *, token: str, password: str) -> None:
         """Sets the password, uses the token up and ends every session of the user."""

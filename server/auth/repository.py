@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -149,3 +149,14 @@ async def expire_action_tokens(s: AsyncSession, *, user_id: uuid.UUID, purpose: 
         )
         .values(used_at=func.now())
     )
+
+
+async def delete_stale_tokens(s: AsyncSession, cutoff: dt.datetime) -> tuple[int, int]:
+    """Drops refresh and action tokens used or expired before `cutoff`: (refresh, action)."""
+    counts = []
+    for model in (RefreshToken, ActionToken):
+        result = await s.execute(
+            delete(model).where(or_(model.used_at < cutoff, model.expires_at < cutoff))
+        )
+        counts.append(int(result.rowcount))  # type: ignore[attr-defined]
+    return counts[0], counts[1]

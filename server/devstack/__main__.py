@@ -51,7 +51,8 @@ def main() -> int:
     stack = Stack(ports=Ports.from_env(), var_dir=REPO_ROOT / "var")
     try:
         print(
-            "starting PostgreSQL, migrations, SMTP sink, sandbox, gRPC server, Envoy…", flush=True
+            "starting PostgreSQL, migrations, SMTP sink, sandbox, job worker, gRPC server, Envoy…",
+            flush=True,
         )
         stack.start()
         print(banner(stack), flush=True)

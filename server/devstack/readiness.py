@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import grpc
+import psycopg
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from server.devstack.process import log_tail
@@ -84,3 +85,22 @@ def require_free(port: int, what: str, *, host: str = "127.0.0.1") -> None:
     # A leftover process there would answer the readiness probe in our child's place.
     if port_open(host, port):
         raise StartupError(f"{what}: port {port} on {host} is already in use")
+
+
+def last_worker_id(conninfo: str) -> int:
+    """The highest id in procrastinate_workers (0 when none); the queue's schema must exist."""
+    with psycopg.connect(conninfo, connect_timeout=5) as conn:
+        row = conn.execute("SELECT coalesce(max(id), 0) FROM procrastinate_workers").fetchone()
+    return int(row[0]) if row else 0
+
+
+def worker_registered(conninfo: str, *, after_id: int) -> bool:
+    """True when a job worker with an id above `after_id` is registered and beating."""
+    try:
+        with psycopg.connect(conninfo, connect_timeout=1) as conn:
+            row = conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM procrastinate_workers WHERE id > %s)", (after_id,)
+            ).fetchone()
+    except psycopg.Error:
+        return False
+    return bool(row and row[0])

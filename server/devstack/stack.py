@@ -1,5 +1,5 @@
 """The whole local system as one object: PostgreSQL, migrations, SMTP sink, provider sandbox,
-server, Envoy."""
+job worker, server, Envoy."""
 
 from __future__ import annotations
 
@@ -13,14 +13,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+import psycopg
 from aiosmtpd.controller import Controller
 
 from server.db.rls import APP_ROLE
 from server.devstack import envoy as envoy_proxy
 from server.devstack.postgres import EmbeddedPostgres, as_role, database_url_from_env
 from server.devstack.process import REPO_ROOT, log_tail, run_to_end, spawn, stop_process
-from server.devstack.readiness import StartupError, grpc_health, http_ok, require_free, wait_for
+from server.devstack.readiness import (
+    StartupError,
+    grpc_health,
+    http_ok,
+    last_worker_id,
+    require_free,
+    wait_for,
+    worker_registered,
+)
 from server.devstack.smtp_sink import start_sink
+from server.jobs.conninfo import psycopg_conninfo
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +77,7 @@ class Stack:
         sandbox: bool = True,
         server: bool = True,
         envoy: bool = True,
+        worker: bool = True,
         server_cmd: Sequence[str] | None = None,
         env: Mapping[str, str] | None = None,
         app_env: str | None = None,
@@ -82,6 +93,7 @@ class Stack:
         self.run_migrations = run_migrations
         self.smtp, self.server, self.envoy = smtp, server, envoy
         self.sandbox = sandbox
+        self.worker = worker
         self.server_cmd = list(server_cmd or [sys.executable, "-m", "server"])
         self.env = dict(env or {})
         self.app_env = app_env or os.environ.get("APP_ENV", "development")
@@ -119,12 +131,12 @@ class Stack:
         return f"http://{LOCALHOST}:{self.ports.admin}"
 
     def pid(self, name: str) -> int | None:
-        """Process id of a running child: `server`, `envoy` or `sandbox`."""
+        """Process id of a running child: `server`, `worker`, `envoy` or `sandbox`."""
         proc = self._procs.get(name)
         return proc.pid if proc is not None and proc.poll() is None else None
 
     def log_path(self, name: str) -> Path:
-        """Log file of a component: server, envoy, envoy-access, migrate, sandbox."""
+        """Log file of a component: server, worker, envoy, envoy-access, migrate, sandbox."""
         return self.log_dir / f"{name}.log"
 
     def start(self) -> Stack:
@@ -138,6 +150,8 @@ class Stack:
                 self._start_smtp()
             if self.sandbox:
                 self._start_sandbox()
+            if self.worker:
+                self._start_worker()
             if self.server:
                 self._start_server()
             if self.envoy:
@@ -149,7 +163,7 @@ class Stack:
 
     def stop(self) -> None:
         """Stop, in reverse order, every process and service this stack started."""
-        for name in ("envoy", "server", "sandbox"):
+        for name in ("envoy", "server", "worker", "sandbox"):
             proc = self._procs.pop(name, None)
             if proc is not None:
                 # The server drains in-flight calls (SHUTDOWN_GRACE_SECONDS, 10 s by default).
@@ -219,10 +233,9 @@ class Stack:
             log_path=log_path,
         )
 
-    def _start_server(self) -> None:
-        require_free(self.ports.grpc, "gRPC server")
-        log_path = self.log_path("server")
-        env = self._child_env(
+    def _service_env(self) -> dict[str, str]:
+        """The environment of the server and the worker: the same Settings in both."""
+        return self._child_env(
             {
                 "GRPC_HOST": self.grpc_host,
                 "GRPC_PORT": str(self.ports.grpc),
@@ -235,6 +248,30 @@ class Stack:
                 "PAYMENTS_API_BASE": self.sandbox_url,
             }
         )
+
+    def _start_worker(self) -> None:
+        log_path = self.log_path("worker")
+        env = self._service_env()
+        conninfo = psycopg_conninfo(env["DATABASE_URL"])
+        # Ready once it has registered in the queue's table (after any earlier worker).
+        try:
+            before = last_worker_id(conninfo)
+        except psycopg.Error as exc:
+            raise StartupError(f"job worker: the queue's tables are not readable: {exc}") from exc
+        cmd = [sys.executable, "-m", "server.worker"]
+        proc = self._procs["worker"] = spawn(cmd, log_path=log_path, env=env, cwd=REPO_ROOT)
+        wait_for(
+            lambda: worker_registered(conninfo, after_id=before),
+            what="job worker",
+            timeout=self.startup_timeout,
+            proc=proc,
+            log_path=log_path,
+        )
+
+    def _start_server(self) -> None:
+        require_free(self.ports.grpc, "gRPC server")
+        log_path = self.log_path("server")
+        env = self._service_env()
         proc = spawn(self.server_cmd, log_path=log_path, env=env, cwd=REPO_ROOT)
         self._procs["server"] = proc
         accepted = {"SERVING"} if self.wait_serving else {"SERVING", "NOT_SERVING", "UNKNOWN"}

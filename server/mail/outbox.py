@@ -1,11 +1,11 @@
-"""Queueing mail in the caller's transaction, and the SQL the dispatcher uses."""
+"""Queueing mail in the caller's transaction, and the SQL the delivery job uses."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.common.ids import new_id
@@ -42,3 +42,11 @@ async def mark_failed(
         .where(OutboxMail.id == mail_id)
         .values(attempts=attempts, next_attempt_at=retry_at, last_error=error[:200])
     )
+
+
+async def delete_sent_before(s: AsyncSession, cutoff: dt.datetime) -> int:
+    """Drops mail sent before `cutoff`; returns how many rows went."""
+    result = await s.execute(
+        delete(OutboxMail).where(OutboxMail.sent_at.is_not(None), OutboxMail.sent_at < cutoff)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -18,8 +18,9 @@ from server.config import Settings
 from server.context import principal, tenant
 from server.db.database import Database
 from server.errors import Conflict, Forbidden, InvalidToken, NotFound
+from server.jobs.app import JobQueue
 from server.mail import outbox
-from server.mail.dispatcher import MailDispatcher
+from server.mail.delivery import request_delivery
 from server.organizations import mails
 from server.organizations import repository as repo
 from server.organizations.models import ORG_ROLES, Invitation, Member, Organization
@@ -72,10 +73,10 @@ def _user_id(raw: str) -> uuid.UUID:
 
 
 class Organizations:
-    def __init__(self, db: Database, settings: Settings, mail: MailDispatcher):
+    def __init__(self, db: Database, settings: Settings, jobs: JobQueue):
         self.db = db
         self.settings = settings
-        self.mail = mail
+        self.jobs = jobs
 
     async def list_mine(self) -> list[Listed]:
         async with self.db.read() as s:
@@ -163,7 +164,7 @@ class Organizations:
                 organization_id=org.id,
                 changes={"role": new_role},
             )
-        self.mail.kick()
+        await request_delivery(self.jobs)
         return IssuedInvitation(invitation, link)
 
     async def accept(self, invitation_ref: str) -> Accepted:
