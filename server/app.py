@@ -18,8 +18,11 @@ from server.contract.registry import Registry
 from server.db.database import Database
 from server.interceptors.auth import AuthInterceptor
 from server.interceptors.errors import ErrorInterceptor
+from server.interceptors.rate_limit import RateLimitInterceptor
 from server.interceptors.request_id import RequestIdInterceptor
 from server.mail.dispatcher import MailDispatcher
+from server.ratelimit.limiter import Limiter, make_storage
+from server.ratelimit.policy import Policy
 from server.system.servicer import SystemServicer
 
 # Every fingate service the server mounts, by its generated module.
@@ -44,6 +47,7 @@ def build(settings: Settings) -> App:
         RequestIdInterceptor(registry),
         ErrorInterceptor(registry),
         AuthInterceptor(registry, Authenticator(db, settings)),
+        RateLimitInterceptor(registry, Policy(settings), Limiter(make_storage(settings))),
     ]
     limit = settings.max_message_bytes
     server = grpc.aio.server(
