@@ -14,7 +14,7 @@ from server.contract.registry import MethodSpec, Registry
 from server.errors import RateLimited
 from server.interceptors.base import CallInterceptor
 from server.ratelimit.limiter import Limiter
-from server.ratelimit.policy import Policy, client_address
+from server.ratelimit.policy import ADDRESS_CLASSES, Policy, client_address
 
 
 class RateLimitInterceptor(CallInterceptor):
@@ -36,7 +36,9 @@ class RateLimitInterceptor(CallInterceptor):
     async def _count(self, rate_class: str, context: grpc.aio.ServicerContext[Any, Any]) -> None:
         state = current_call()
         principal = state.principal
-        address = client_address(state.header("x-envoy-external-address"), context.peer())
+        address = None
+        if principal is None or rate_class in ADDRESS_CLASSES:
+            address = client_address(state.header("x-envoy-external-address"), context.peer())
         bucket = self._policy.bucket(
             rate_class,
             user_id=str(principal.user_id) if principal is not None else None,
