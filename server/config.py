@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from limits import RateLimitItem, parse_many
 
 # Local development only: a production start refuses it (see Settings.check).
 DEV_JWT_SECRET = "fingate-local-development-secret-do-not-use-in-production"
@@ -11,6 +14,20 @@ DEV_JWT_SECRET = "fingate-local-development-secret-do-not-use-in-production"
 SANDBOX_PAYMENTS_API_BASE = "http://127.0.0.1:8090"
 SANDBOX_PAYMENTS_API_KEY = "sk_test_fingate_sandbox"
 _MODES = ("development", "test", "production")
+# Seed 004 "API Tiers" and "Rate Limit Tiers": per class, per plan (a class that does not
+# depend on the plan has one entry, ANY_PLAN). README.md lists the variables that override them.
+ANY_PLAN = "*"
+PLANS = ("FREE", "PRO", "ULTIMATE")
+RATE_LIMIT_DEFAULTS: dict[str, str] = {
+    "GENERAL": "FREE=100/15minutes,PRO=500/15minutes,ULTIMATE=2000/15minutes",
+    "WRITE": "FREE=10/minute,PRO=50/minute,ULTIMATE=200/minute",
+    "SYNC": "3/5minutes",
+    "LIVE": "50/minute",
+    "ADMIN": "200/hour",
+    "AUTH": "10/minute",
+}
+# Classes keyed per client address, where no plan is known.
+_ADDRESS_CLASSES = frozenset({"AUTH"})
 
 
 class ConfigError(Exception):
@@ -55,6 +72,16 @@ class Settings:
     job_retention_hours: int = 7 * 24
     token_retention_s: int = 7 * 24 * 3600
     mail_retention_s: int = 30 * 24 * 3600
+    # Rate limits: class → {plan or ANY_PLAN → limits-library string such as "100/15minutes"}.
+    rate_limits: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {k: parse_rate_limit(k, v) for k, v in RATE_LIMIT_DEFAULTS.items()}
+    )
+    # Client networks exempt from the per-address (AUTH) limits.
+    rate_limit_trusted_cidrs: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    # Counters in Redis (shared by every server process) when set, else in process memory.
+    redis_url: str | None = None
+    # Prefix of every counter key in Redis: deployments (or test runs) sharing one Redis.
+    rate_limit_key_prefix: str = "fingate"
 
     @property
     def is_production(self) -> bool:
@@ -105,6 +132,69 @@ def _float(env: dict[str, str], key: str, default: float) -> float:
         raise ConfigError(f"{key} must be a number, got {raw!r}") from None
 
 
+def _rate_item(key: str, text: str) -> RateLimitItem:
+    try:
+        items = parse_many(text)
+    except ValueError:
+        raise ConfigError(
+            f"{key}: {text!r} is not a rate limit such as 100/15minutes or 10/minute"
+        ) from None
+    if len(items) != 1 or items[0].amount < 1:
+        raise ConfigError(f"{key}: {text!r} must be one limit of at least 1 request")
+    return items[0]
+
+
+def parse_rate_limit(rate_class: str, text: str, key: str | None = None) -> dict[str, str]:
+    """`10/minute` (every plan) or `FREE=…,PRO=…,ULTIMATE=…` (each plan) → {plan: limit}."""
+    key = key or f"RATE_LIMIT_{rate_class}"
+    text = text.strip()
+    if "=" not in text:
+        _rate_item(key, text)
+        return {ANY_PLAN: text}
+    if rate_class in _ADDRESS_CLASSES:
+        raise ConfigError(f"{key} is per client address: give one limit, not one per plan")
+    found: dict[str, str] = {}
+    for entry in text.split(","):
+        plan, _, limit = (part.strip() for part in entry.partition("="))
+        if plan.upper() not in PLANS:
+            raise ConfigError(f"{key}: {plan!r} is not a plan ({', '.join(PLANS)})")
+        _rate_item(key, limit)
+        found[plan.upper()] = limit
+    missing = [p for p in PLANS if p not in found]
+    if missing:
+        raise ConfigError(f"{key}: no limit for {', '.join(missing)}")
+    return found
+
+
+def _rate_limits(env: dict[str, str]) -> dict[str, dict[str, str]]:
+    return {
+        name: parse_rate_limit(name, env.get(f"RATE_LIMIT_{name}") or default)
+        for name, default in RATE_LIMIT_DEFAULTS.items()
+    }
+
+
+def _cidrs(
+    env: dict[str, str], key: str
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    networks = []
+    for part in (env.get(key) or "").split(","):
+        if part.strip():
+            try:
+                networks.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                raise ConfigError(
+                    f"{key}: {part.strip()!r} is not a CIDR such as 10.0.0.0/8"
+                ) from None
+    return tuple(networks)
+
+
+def _redis_url(env: dict[str, str]) -> str | None:
+    url = env.get("REDIS_URL") or None
+    if url is not None and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
+    return url
+
+
 def load(env: dict[str, str] | None = None) -> Settings:
     """Read Settings from the environment (or the given mapping)."""
     e = dict(os.environ if env is None else env)
@@ -145,6 +235,10 @@ def load(env: dict[str, str] | None = None) -> Settings:
         job_retention_hours=_int(e, "JOB_RETENTION_HOURS", 7 * 24),
         token_retention_s=_int(e, "TOKEN_RETENTION_SECONDS", 7 * 24 * 3600),
         mail_retention_s=_int(e, "MAIL_RETENTION_SECONDS", 30 * 24 * 3600),
+        rate_limits=_rate_limits(e),
+        rate_limit_trusted_cidrs=_cidrs(e, "RATE_LIMIT_TRUSTED_CIDRS"),
+        redis_url=_redis_url(e),
+        rate_limit_key_prefix=e.get("RATE_LIMIT_KEY_PREFIX") or "fingate",
     )
     settings.check()
     return settings

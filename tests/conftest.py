@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -42,6 +43,13 @@ def shifted_ports(http: int, grpc: int, admin: int, smtp: int) -> Ports:
 TEST_PORTS = shifted_ports(http=28080, grpc=25051, admin=29901, smtp=21025)
 DOWN_PORTS = shifted_ports(http=28081, grpc=25052, admin=29902, smtp=21026)
 NO_UPSTREAM_PORTS = shifted_ports(http=28082, grpc=25053, admin=29903, smtp=21027)
+# Rate-limit stacks (tests/*/test_rate_limit*.py): tiny limits, sharing the session's database
+# and so its SMTP sink (every server sweeps the one outbox).
+RATE_PORTS = shifted_ports(http=28100, grpc=25100, admin=29100, smtp=21025)
+RATE_REDIS_PORTS = shifted_ports(http=28101, grpc=25101, admin=29101, smtp=21025)
+RATE_REDIS_PEER_PORTS = shifted_ports(http=28102, grpc=25102, admin=29102, smtp=21025)
+RATE_REDIS_DOWN_PORTS = shifted_ports(http=28103, grpc=25103, admin=29103, smtp=21025)
+REDIS_PORT = 26390 + _OFFSET
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +65,13 @@ def stack():
         "ADMIN_EMAIL": ADMIN["email"],
         "ADMIN_PASSWORD": ADMIN["password"],
         "LOG_LEVEL": "INFO",
+        # Every test signs in from 127.0.0.1, and users are made per test: no limit in reach.
+        # The rate-limit tests run their own stacks (rate_stack and friends below).
+        "RATE_LIMIT_TRUSTED_CIDRS": "127.0.0.0/8",
+        **{f"RATE_LIMIT_{name}": "100000/minute" for name in ("SYNC", "LIVE", "ADMIN")},
+        "RATE_LIMIT_GENERAL": "FREE=100000/minute,PRO=100000/minute,ULTIMATE=100000/minute",
+        "RATE_LIMIT_WRITE": "FREE=100000/minute,PRO=100000/minute,ULTIMATE=100000/minute",
+        "REDIS_URL": "",
     }
     with Stack(ports=TEST_PORTS, var_dir=VAR, env=env, app_env="test") as running:
         yield running
@@ -147,3 +162,75 @@ def rest_upstream_down(stack):
     """An Envoy whose gRPC server is not running."""
     with _broken_stack(NO_UPSTREAM_PORTS, "no-upstream", server=False) as client:
         yield client
+
+
+# Tiny limits for the rate-limit tests; per hour, so no window can end during a test.
+RATE_ENV = {
+    "JWT_SECRET": JWT_SECRET,
+    "RATE_LIMIT_GENERAL": "FREE=3/hour,PRO=5/hour,ULTIMATE=7/hour",
+    "RATE_LIMIT_WRITE": "FREE=2/hour,PRO=4/hour,ULTIMATE=6/hour",
+    "RATE_LIMIT_AUTH": "3/hour",
+    # 127.0.0.128-255 are trusted; tests pick client addresses on either side.
+    "RATE_LIMIT_TRUSTED_CIDRS": "127.0.0.128/25",
+}
+
+
+@contextmanager
+def rate_limited_stack(ports: Ports, name: str, database_url: str, *, envoy: bool, **env: str):
+    """A server (and Envoy) with RATE_ENV on the session stack's database; users and tokens
+    made through the session stack work here too (same database, same JWT secret)."""
+    with Stack(
+        ports=ports,
+        var_dir=VAR / name,
+        database_url=database_url,
+        run_migrations=False,
+        smtp=False,
+        sandbox=False,
+        worker=False,
+        envoy=envoy,
+        env={**RATE_ENV, "REDIS_URL": "", **env},
+        app_env="test",
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def rate_stack(stack):
+    """Memory counters, tiny limits, with Envoy."""
+    with rate_limited_stack(RATE_PORTS, "rate", stack.database_url, envoy=True) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def redis_for_tests(stack):
+    """A Redis URL and a key prefix of this run's own."""
+    from tests.redis_server import redis_url
+
+    with redis_url(REDIS_PORT, VAR / "redis") as url:
+        yield url, f"fingate-test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture(scope="session")
+def rate_redis_stacks(stack, redis_for_tests):
+    """Two server processes counting in the same Redis: one behind Envoy, one gRPC only."""
+    url, prefix = redis_for_tests
+    env = {"REDIS_URL": url, "RATE_LIMIT_KEY_PREFIX": prefix}
+    with (
+        rate_limited_stack(
+            RATE_REDIS_PORTS, "rate-redis", stack.database_url, envoy=True, **env
+        ) as first,
+        rate_limited_stack(
+            RATE_REDIS_PEER_PORTS, "rate-redis-peer", stack.database_url, envoy=False, **env
+        ) as second,
+    ):
+        yield first, second
+
+
+@pytest.fixture(scope="session")
+def rate_redis_down_stack(stack):
+    """A server whose REDIS_URL is a closed port."""
+    env = {"REDIS_URL": "redis://127.0.0.1:1/0"}
+    with rate_limited_stack(
+        RATE_REDIS_DOWN_PORTS, "rate-redis-down", stack.database_url, envoy=False, **env
+    ) as running:
+        yield running

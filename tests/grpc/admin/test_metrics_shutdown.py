@@ -10,7 +10,7 @@ from tests.conftest import VAR, shifted_ports
 from tests.rest.client import call
 from tests.secrets import JWT_SECRET
 
-PORTS = shifted_ports(http=28090, grpc=25060, admin=29910, smtp=21035)
+PORTS = shifted_ports(http=28120, grpc=25120, admin=29120, smtp=21120)
 CALLS = 7
 
 
@@ -34,6 +34,8 @@ async def test_sigterm_flushes_pending_metrics(stack, db, rest, admin_credential
         database_url=stack.database_url,
         run_migrations=False,
         smtp=False,
+        sandbox=False,
+        worker=False,
         envoy=False,
         # One flush an hour: whatever is written below was written by the stop path.
         env={"JWT_SECRET": JWT_SECRET, "METRICS_FLUSH_SECONDS": "3600"},
