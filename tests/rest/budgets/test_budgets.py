@@ -377,3 +377,45 @@ def test_another_tenants_budget_is_404_under_every_route(rest, mail_dir):
         headers=bearer(team.owner.token),
     )
     assert detail["data"]["name"] == "Monthly Groceries"
+
+
+def test_plan_limit__the_sixth_budget_on_free_is_403_with_details(rest):
+    user = sign_up(rest)
+    for i in range(5):
+        create(rest, user.token, {**SEED_BODY, "name": f"B{i}"})
+    body = create(rest, user.token, status=403)
+    assert_mappr_error(body, code="PLAN_LIMIT_EXCEEDED", status=403, details=True)
+    assert body["details"] == {"current": 5, "limit": 5, "plan": "FREE"}
+    listed = call(rest, "GET", "/api/v1/budgets", 200, headers=bearer(user.token))
+    assert listed["pagination"]["total"] == 5
+
+
+def test_plan_limit__the_organization_owners_plan_applies_to_members(rest, mail_dir):
+    team = make_team(rest, mail_dir)
+    path = f"/api/v1/organizations/{team.org_id}/budgets"
+    for _ in range(5):
+        create(rest, team.editor.token, path=path)
+    body = create(rest, team.editor.token, path=path, status=403)
+    assert body["details"]["plan"] == "FREE"
+    # The billing owner upgrades: the editor may create more at once.
+    call(
+        rest,
+        "POST",
+        "/api/v1/subscriptions/subscribe",
+        201,
+        json={"planId": "plan_pro", "paymentMethodId": "pm_card_visa"},
+        headers=bearer(team.owner.token),
+    )
+    create(rest, team.editor.token, path=path)
+    # And the owner cannot go back to FREE while the organization holds 6 budgets.
+    refused = call(
+        rest,
+        "PUT",
+        "/api/v1/subscriptions/change-plan",
+        403,
+        json={"planId": "plan_free"},
+        headers=bearer(team.owner.token),
+    )
+    assert refused["code"] == "PLAN_LIMIT_EXCEEDED"
+    assert (refused["details"]["current"], refused["details"]["limit"]) == (6, 5)
+    assert refused["details"]["resource"] == "budgets"
