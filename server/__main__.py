@@ -12,6 +12,7 @@ import uvloop
 from server import app as application
 from server import config
 from server.auth.bootstrap import ensure_admin
+from server.db.rls import bypasses_rls
 from server.logs import configure
 
 log = logging.getLogger("fingate")
@@ -23,6 +24,12 @@ async def serve() -> None:
     app = application.build(settings)
     try:
         await ensure_admin(app.db, settings)
+        if await bypasses_rls(app.db.engine):
+            if settings.is_production:
+                raise config.ConfigError(
+                    "DATABASE_URL's role bypasses row-level security; connect as fingate_app"
+                )
+            log.warning("the database role bypasses row-level security (use fingate_app)")
     except OSError:
         # The server still starts (health says 503) when PostgreSQL is down.
         log.warning("admin bootstrap skipped: database unreachable")

@@ -9,6 +9,9 @@ query that forgets its `WHERE organization_id = …` still sees only the current
 
 from __future__ import annotations
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 APP_ROLE = "fingate_app"
 ORG_SETTING = "app.organization_id"
 
@@ -63,3 +66,21 @@ def drop_tenant_table(table: str) -> list[str]:
         f"DROP POLICY IF EXISTS tenant_isolation ON {table}",
         f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
     ]
+
+
+async def bypasses_rls(engine: AsyncEngine) -> bool:
+    """Whether the connected role escapes row-level security (a superuser, BYPASSRLS, or the
+    owner of the tenant tables): then only the application's WHERE clauses keep tenants
+    apart."""
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text(
+                    "SELECT r.rolsuper OR r.rolbypassrls"
+                    " OR coalesce(pg_get_userbyid(c.relowner) = current_user, false)"
+                    " FROM pg_roles r LEFT JOIN pg_class c ON c.relname = 'budgets'"
+                    " WHERE r.rolname = current_user"
+                )
+            )
+        ).scalar_one()
+    return bool(row)

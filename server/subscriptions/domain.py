@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.audit.trail import record
 from server.auth.models import User
 from server.common.validation import Violations
 from server.context import Principal
@@ -167,6 +168,14 @@ class Subscriptions:
                 payment_method_id=method if plan.is_paid else None,
             )
             await repo.set_user_plan(s, user.id, plan.code)
+            await record(
+                s,
+                action="subscription.subscribe",
+                target_type="subscription",
+                target_id=subscription.id,
+                organization_id=None,
+                changes={"plan": plan.code},
+            )
         return subscription
 
     async def change_plan(
@@ -197,8 +206,17 @@ class Subscriptions:
             elif active.renewal_date is None:
                 # From FREE back to a paid plan: a new billing period starts now.
                 fields.update(period_start=now, renewal_date=add_months(now, 1), auto_renew=True)
+            previous = active.plan
             await repo.update_subscription(s, active, **fields)
             await repo.set_user_plan(s, user.id, plan.code)
+            await record(
+                s,
+                action="subscription.change_plan",
+                target_type="subscription",
+                target_id=active.id,
+                organization_id=None,
+                changes={"from": previous, "to": plan.code},
+            )
         return active, now
 
     async def cancel(self, principal: Principal) -> Cancelled:
@@ -211,6 +229,13 @@ class Subscriptions:
                 raise NotFound("No active subscription")
             await repo.end_subscription(s, active, at=now)
             await repo.set_user_plan(s, user.id, catalog.FREE.code)
+            await record(
+                s,
+                action="subscription.cancel",
+                target_type="subscription",
+                target_id=active.id,
+                organization_id=None,
+            )
         return Cancelled(active, cancelled_at=now, last_billing_date=active.period_start)
 
     async def _verify_payment_method(self, payment_method_id: str) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from server.common.ids import new_id
 from server.db.database import Database
-from server.db.rls import APP_ROLE
+from server.db.rls import APP_ROLE, bypasses_rls
 from server.devstack.postgres import as_role
 from server.tenancy.session import _SET_ORG
 
@@ -106,3 +106,8 @@ async def test_the_server_role_is_subject_to_rls(app_db):
             )
         ).one()
     assert tuple(row) == (False, False)
+
+
+async def test_the_start_up_check_tells_the_owner_from_the_server_role(db, app_db):
+    assert await bypasses_rls(db.engine) is True  # the migrations' role
+    assert await bypasses_rls(app_db.engine) is False
