@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fingate.budgets.v1 import budget_pb2 as pb
 from fingate.budgets.v1 import budget_service_pb2 as spb
 from server.budgets.domain import Listing, View
@@ -21,22 +23,33 @@ def _alerts(view: View) -> list[pb.Alert]:
     return out
 
 
-def created(view: View) -> pb.CreatedBudget:
+def _figures(view: View) -> dict[str, Any]:
+    """The fields every budget shape shares: identity, amount, the current period's figures."""
     b, p = view.budget, view.progress
+    return {
+        "id": str(b.id),
+        "name": b.name,
+        "amount": float(b.amount),
+        "spent": float(p.spent),
+        "remaining": float(p.remaining),
+        "percent_used": float(p.percent_used),
+    }
+
+
+def _period(view: View) -> dict[str, Any]:
+    return {
+        "period": view.budget.period,
+        "status": view.progress.status,
+        "start_date": view.period_start.isoformat(),
+        "end_date": view.period_end.isoformat(),
+        "created_at": to_timestamp(view.budget.created_at),
+    }
+
+
+def created(view: View) -> pb.CreatedBudget:
+    b = view.budget
     msg = pb.CreatedBudget(
-        id=str(b.id),
-        name=b.name,
-        amount=float(b.amount),
-        period=b.period,
-        source_type=b.source_type,
-        spent=float(p.spent),
-        remaining=float(p.remaining),
-        percent_used=float(p.percent_used),
-        status=p.status,
-        start_date=view.period_start.isoformat(),
-        end_date=view.period_end.isoformat(),
-        created_at=to_timestamp(b.created_at),
-        alerts=_alerts(view),
+        **_figures(view), **_period(view), source_type=b.source_type, alerts=_alerts(view)
     )
     if b.source_id is not None:
         msg.source_id = b.source_id
@@ -44,36 +57,15 @@ def created(view: View) -> pb.CreatedBudget:
 
 
 def summary(view: View) -> pb.BudgetSummary:
-    b, p = view.budget, view.progress
-    return pb.BudgetSummary(
-        id=str(b.id),
-        name=b.name,
-        amount=float(b.amount),
-        period=b.period,
-        spent=float(p.spent),
-        remaining=float(p.remaining),
-        percent_used=float(p.percent_used),
-        status=p.status,
-        start_date=view.period_start.isoformat(),
-        end_date=view.period_end.isoformat(),
-        created_at=to_timestamp(b.created_at),
-    )
+    return pb.BudgetSummary(**_figures(view), **_period(view))
 
 
 def detail(view: View) -> pb.BudgetDetail:
-    b, p = view.budget, view.progress
+    b = view.budget
     msg = pb.BudgetDetail(
-        id=str(b.id),
-        name=b.name,
-        amount=float(b.amount),
-        period=b.period,
+        **_figures(view),
+        **_period(view),
         source_type=b.source_type,
-        spent=float(p.spent),
-        remaining=float(p.remaining),
-        percent_used=float(p.percent_used),
-        status=p.status,
-        start_date=view.period_start.isoformat(),
-        end_date=view.period_end.isoformat(),
         rollover_enabled=b.rollover_enabled,
         alerts=_alerts(view),
         transactions=[
@@ -85,7 +77,6 @@ def detail(view: View) -> pb.BudgetDetail:
             )
             for s in sorted(view.spends, key=lambda s: s.occurred_at, reverse=True)
         ],
-        created_at=to_timestamp(b.created_at),
     )
     if b.source_id is not None:
         msg.source_id = b.source_id
@@ -93,16 +84,7 @@ def detail(view: View) -> pb.BudgetDetail:
 
 
 def updated(view: View) -> pb.UpdatedBudget:
-    b, p = view.budget, view.progress
-    return pb.UpdatedBudget(
-        id=str(b.id),
-        name=b.name,
-        amount=float(b.amount),
-        spent=float(p.spent),
-        remaining=float(p.remaining),
-        percent_used=float(p.percent_used),
-        updated_at=to_timestamp(b.updated_at),
-    )
+    return pb.UpdatedBudget(**_figures(view), updated_at=to_timestamp(view.budget.updated_at))
 
 
 def listing(result: Listing) -> spb.ListBudgetsResponse:

@@ -11,6 +11,7 @@ import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from fingate.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
+from fingate.budgets.v1 import budget_service_pb2, budget_service_pb2_grpc
 from fingate.system.v1 import system_service_pb2, system_service_pb2_grpc
 from tests.bench.cpu import CpuMeter
 from tests.bench.runners import Unexpected, run_concurrent, run_sequential
@@ -18,6 +19,8 @@ from tests.bench.stats import Result
 
 PASSWORD = "BenchPassword123!"
 CONCURRENCY = 16
+# The budgets the list rows read: a FREE organization's whole allowance.
+BUDGETS = 5
 TIMEOUT_S = 10.0
 # Local targets only: an HTTP proxy from the environment must not intercept them.
 GRPC_OPTIONS = [("grpc.enable_http_proxy", 0)]
@@ -66,8 +69,14 @@ def sign_up(*, rest_url: str, grpc_target: str) -> Target:
     body = {"email": email, "password": PASSWORD, "firstName": "Bench", "lastName": "Mark"}
     with httpx.Client(base_url=rest_url, trust_env=False, timeout=TIMEOUT_S) as http:
         response = http.post("/api/v1/auth/sign-up", json=body)
-    _expect_status(response, 201)
-    token = response.json()["data"]["session"]["token"]
+        _expect_status(response, 201)
+        token = response.json()["data"]["session"]["token"]
+        for i in range(BUDGETS):
+            budget = {"name": f"Budget {i}", "amount": 600, "period": "MONTHLY"}
+            created = http.post(
+                "/api/v1/budgets", json=budget, headers={"Authorization": f"Bearer {token}"}
+            )
+            _expect_status(created, 201)
     return Target(grpc=grpc_target, rest=rest_url, email=email, token=token)
 
 
@@ -102,6 +111,17 @@ def sequential(target: Target, meter: CpuMeter) -> list[Result]:
         def rest_me() -> None:
             _expect_status(http.get("/api/v1/auth/me", headers=headers), 200)
 
+        budgets = budget_service_pb2_grpc.BudgetServiceStub(channel)
+
+        def list_budgets() -> None:
+            request = budget_service_pb2.ListBudgetsRequest()
+            reply = budgets.ListBudgets(request, metadata=auth_md, timeout=TIMEOUT_S)
+            if len(reply.data) != BUDGETS:
+                raise Unexpected(f"{len(reply.data)} budgets")
+
+        def rest_budgets() -> None:
+            _expect_status(http.get("/api/v1/budgets", headers=headers), 200)
+
         def rest_sign_in() -> None:
             response = http.post("/api/v1/auth/sign-in", json=credentials)
             http.cookies.clear()  # the session cookie it sets must not ride on later requests
@@ -113,6 +133,8 @@ def sequential(target: Target, meter: CpuMeter) -> list[Result]:
             ("REST GET /health", rest_health, LIGHT),
             ("gRPC AuthService/GetCurrentUser", get_current_user, LIGHT),
             ("REST GET /api/v1/auth/me", rest_me, LIGHT),
+            (f"gRPC BudgetService/ListBudgets ({BUDGETS} budgets)", list_budgets, LIGHT),
+            (f"REST GET /api/v1/budgets ({BUDGETS} budgets)", rest_budgets, LIGHT),
             ("REST POST /api/v1/auth/sign-in", rest_sign_in, HASHING),
             ("gRPC Health/Check (baseline again)", health_check, BASELINE),
         ]
@@ -148,10 +170,14 @@ async def concurrent(target: Target, meter: CpuMeter) -> list[Result]:
         async def rest_me() -> None:
             _expect_status(await http.get("/api/v1/auth/me", headers=headers), 200)
 
+        async def rest_budgets() -> None:
+            _expect_status(await http.get("/api/v1/budgets", headers=headers), 200)
+
         rows: list[tuple[str, Callable[[], Awaitable[None]], Plan]] = [
             (f"gRPC Health/Check ×{CONCURRENCY} (baseline)", health_check, CONCURRENT_BASELINE),
             (f"gRPC AuthService/GetCurrentUser ×{CONCURRENCY}", get_current_user, CONCURRENT),
             (f"REST GET /api/v1/auth/me ×{CONCURRENCY}", rest_me, CONCURRENT),
+            (f"REST GET /api/v1/budgets ×{CONCURRENCY}", rest_budgets, CONCURRENT),
         ]
         results = []
         for name, call, p in rows:
