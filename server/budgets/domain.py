@@ -22,6 +22,7 @@ from server.budgets.progress import (
     progress,
 )
 from server.budgets.spending import spends_for
+from server.common.ids import parse_id
 from server.common.pagination import PageRequest, page_request
 from server.common.validation import Violations
 from server.context import principal, tenant
@@ -131,10 +132,11 @@ def _alerts(v: Violations, alerts: list[AlertInput]) -> list[tuple[int, bool]]:
 
 
 def _budget_id(raw: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        raise NotFound("Budget not found") from None
+    """An id from the path; one that is no UUID names nothing that exists."""
+    found = parse_id(raw)
+    if found is None:
+        raise NotFound("Budget not found")
+    return found
 
 
 class Budgets:

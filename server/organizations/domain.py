@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.audit.trail import record
 from server.auth.tokens import hash_token, new_opaque_token
+from server.common.ids import parse_id
 from server.common.validation import Violations
 from server.config import Settings
 from server.context import principal, tenant
@@ -66,10 +67,11 @@ def _role(v: Violations, value: str) -> str:
 
 
 def _user_id(raw: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        raise NotFound("Member not found") from None
+    """An id from the path; one that is no UUID names nothing that exists."""
+    found = parse_id(raw)
+    if found is None:
+        raise NotFound("Member not found")
+    return found
 
 
 class Organizations:
