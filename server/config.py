@@ -13,6 +13,12 @@ DEV_JWT_SECRET = "fingate-local-development-secret-do-not-use-in-production"
 # The payment provider sandbox (`make run`, tests) and the key it accepts; never production's.
 SANDBOX_PAYMENTS_API_BASE = "http://127.0.0.1:8090"
 SANDBOX_PAYMENTS_API_KEY = "sk_test_fingate_sandbox"
+# Bank aggregators: the sandbox serves Plaid under /plaid and Teller under /teller.
+SANDBOX_PLAID_CLIENT_ID = "fingate_sandbox_client"
+SANDBOX_PLAID_SECRET = "fingate_sandbox_secret"
+# Local development only: encrypts provider tokens and account numbers at rest. Production
+# refuses it (see Settings.check); ENCRYPTION_KEYS lists real keys, newest first.
+DEV_ENCRYPTION_KEY = "ZmluZ2F0ZS1sb2NhbC1kZXYta2V5LW5vdC1zZWNyZXQ="
 _MODES = ("development", "test", "production")
 # Seed 004 "API Tiers" and "Rate Limit Tiers": per class, per plan (a class that does not
 # depend on the plan has one entry, ANY_PLAN). README.md lists the variables that override them.
@@ -66,6 +72,15 @@ class Settings:
     payments_api_base: str = SANDBOX_PAYMENTS_API_BASE
     payments_api_key: str = SANDBOX_PAYMENTS_API_KEY
     payments_timeout_s: float = 10.0
+    # Bank aggregators (server/providers): the local sandbox outside production.
+    plaid_api_base: str = SANDBOX_PAYMENTS_API_BASE + "/plaid"
+    plaid_client_id: str = SANDBOX_PLAID_CLIENT_ID
+    plaid_secret: str = SANDBOX_PLAID_SECRET
+    teller_api_base: str = SANDBOX_PAYMENTS_API_BASE + "/teller"
+    provider_timeout_s: float = 15.0
+    # Fernet keys (urlsafe base64 of 32 bytes), newest first: the first encrypts, every one
+    # decrypts, so a key is rotated by putting a new one in front (server/encryption.py).
+    encryption_keys: tuple[str, ...] = (DEV_ENCRYPTION_KEY,)
     # Background jobs (python -m server.worker).
     job_concurrency: int = 4
     job_stalled_after_s: int = 60
@@ -110,6 +125,10 @@ class Settings:
             # Unset is allowed (paid subscriptions then answer 503); the sandbox key is not.
             if self.payments_api_key == SANDBOX_PAYMENTS_API_KEY:
                 raise ConfigError("PAYMENTS_API_KEY must be a real key in production")
+            if not self.encryption_keys or DEV_ENCRYPTION_KEY in self.encryption_keys:
+                raise ConfigError("ENCRYPTION_KEYS must hold real keys in production")
+            if self.plaid_secret == SANDBOX_PLAID_SECRET:
+                raise ConfigError("PLAID_SECRET must be a real secret in production")
 
 
 def _int(env: dict[str, str], key: str, default: int) -> int:
@@ -130,6 +149,14 @@ def _float(env: dict[str, str], key: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise ConfigError(f"{key} must be a number, got {raw!r}") from None
+
+
+def _keys(env: dict[str, str], key: str, app_env: str) -> tuple[str, ...]:
+    raw = env.get(key, "")
+    keys = tuple(k.strip() for k in raw.split(",") if k.strip())
+    if keys:
+        return keys
+    return () if app_env == "production" else (DEV_ENCRYPTION_KEY,)
 
 
 def _rate_item(key: str, text: str) -> RateLimitItem:
@@ -230,6 +257,28 @@ def load(env: dict[str, str] | None = None) -> Settings:
         payments_api_key=e.get("PAYMENTS_API_KEY")
         or ("" if app_env == "production" else SANDBOX_PAYMENTS_API_KEY),
         payments_timeout_s=float(e.get("PAYMENTS_TIMEOUT_SECONDS", "10")),
+        plaid_api_base=(
+            e.get("PLAID_API_BASE")
+            or (
+                "https://production.plaid.com"
+                if app_env == "production"
+                else SANDBOX_PAYMENTS_API_BASE + "/plaid"
+            )
+        ).rstrip("/"),
+        plaid_client_id=e.get("PLAID_CLIENT_ID")
+        or ("" if app_env == "production" else SANDBOX_PLAID_CLIENT_ID),
+        plaid_secret=e.get("PLAID_SECRET")
+        or ("" if app_env == "production" else SANDBOX_PLAID_SECRET),
+        teller_api_base=(
+            e.get("TELLER_API_BASE")
+            or (
+                "https://api.teller.io"
+                if app_env == "production"
+                else SANDBOX_PAYMENTS_API_BASE + "/teller"
+            )
+        ).rstrip("/"),
+        provider_timeout_s=_float(e, "PROVIDER_TIMEOUT_SECONDS", 15.0),
+        encryption_keys=_keys(e, "ENCRYPTION_KEYS", app_env),
         job_concurrency=_int(e, "JOB_CONCURRENCY", 4),
         job_stalled_after_s=_int(e, "JOB_STALLED_AFTER_SECONDS", 60),
         job_retention_hours=_int(e, "JOB_RETENTION_HOURS", 7 * 24),

@@ -2,6 +2,7 @@
 
 from server.audit import models as _audit  # noqa: F401
 from server.auth import models as _auth  # noqa: F401
+from server.banking import models as _banking  # noqa: F401
 from server.budgets import models as _budgets  # noqa: F401
 from server.db.base import Base
 from server.mail import models as _mail  # noqa: F401

@@ -246,6 +246,8 @@ class Stack:
                 **({"DATABASE_URL": self.app_database_url} if self.app_database_url else {}),
                 # Also without a sandbox: the closed port then stands for a provider outage.
                 "PAYMENTS_API_BASE": self.sandbox_url,
+                "PLAID_API_BASE": f"{self.sandbox_url}/plaid",
+                "TELLER_API_BASE": f"{self.sandbox_url}/teller",
             }
         )
 

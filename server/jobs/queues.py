@@ -4,6 +4,8 @@ from __future__ import annotations
 
 MAIL = "mail"
 MAINTENANCE = "maintenance"
+# Provider syncs of bank connections (server/banking/sync).
+BANK_SYNC = "bank-sync"
 
 # Known queues, in the order an admin reads them. A new queue is added here.
-ALL: tuple[str, ...] = (MAIL, MAINTENANCE)
+ALL: tuple[str, ...] = (MAIL, BANK_SYNC, MAINTENANCE)

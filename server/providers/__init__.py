@@ -1,0 +1,1 @@
+"""Bank-aggregator adapters (Plaid, Teller) behind one interface (server/providers/base.py)."""
