@@ -3,15 +3,19 @@
     DomainError
     ├── InvalidInput              400 INVALID_INPUT          (field violations)
     ├── InvalidToken              400 INVALID_TOKEN          (email or reset link)
+    ├── ConnectionAlreadyExists   400 CONNECTION_ALREADY_EXISTS (seed 000 reconnect refusals)
     ├── Unauthenticated           401 UNAUTHORIZED
     │   └── InvalidCredentials    401 INVALID_CREDENTIALS
     ├── Forbidden                 403 FORBIDDEN
     ├── PlanLimitExceeded         403 PLAN_LIMIT_EXCEEDED    (details current, limit, plan)
     ├── NotFound                  404 RESOURCE_NOT_FOUND
+    │   └── ConnectionNotFound    404 CONNECTION_NOT_FOUND   (seed 000)
     ├── Conflict                  409 CONFLICT
-    │   └── EmailAlreadyRegistered 409 EMAIL_ALREADY_REGISTERED
+    │   ├── EmailAlreadyRegistered 409 EMAIL_ALREADY_REGISTERED
+    │   └── SyncInProgress        409 SYNC_IN_PROGRESS
     ├── RateLimited               429 RATE_LIMIT_EXCEEDED    (RetryInfo)
     └── ServiceUnavailable        503 SERVICE_UNAVAILABLE
+        └── ProviderFailure       503 PROVIDER_ERROR         (a bank aggregator failed)
 
 Foreign errors that mean "a dependency is down" (a refused or dropped database connection) are
 translated by `translate_foreign()` into ServiceUnavailable; anything else that escapes a
@@ -65,6 +69,13 @@ class InvalidToken(DomainError):
     message = "Invalid or expired token"
 
 
+class ConnectionAlreadyExists(DomainError):
+    """Seed 000: a reconnect that cannot proceed (not disconnected, expired provider
+    credentials, another active connection for the same provider item)."""
+
+    message = "Connection already exists"
+
+
 class Unauthenticated(DomainError):
     """No access token, or one that is invalid, expired or belongs to an ended session."""
 
@@ -95,6 +106,12 @@ class NotFound(DomainError):
     message = "Resource not found"
 
 
+class ConnectionNotFound(NotFound):
+    """Seed 000: no provider connection with this id in the caller's organization."""
+
+    message = "Provider connection not found"
+
+
 class Conflict(DomainError):
     """The request conflicts with existing state."""
 
@@ -105,6 +122,12 @@ class EmailAlreadyRegistered(Conflict):
     """Sign-up with an email that already has an account."""
 
     message = "Email already registered"
+
+
+class SyncInProgress(Conflict):
+    """A sync of the same connection is queued or running."""
+
+    message = "A sync is already in progress"
 
 
 class RateLimited(DomainError):
@@ -123,6 +146,12 @@ class ServiceUnavailable(DomainError):
     message = "Service unavailable"
 
 
+class ProviderFailure(ServiceUnavailable):
+    """A bank aggregator failed or could not be reached."""
+
+    message = "The banking provider is unavailable"
+
+
 @dataclass(frozen=True, slots=True)
 class ErrorSpec:
     """How an error leaves the server: gRPC code, HTTP status, documented code."""
@@ -135,17 +164,23 @@ class ErrorSpec:
 ERROR_TABLE: dict[type[DomainError], ErrorSpec] = {
     InvalidInput: ErrorSpec(grpc.StatusCode.INVALID_ARGUMENT, 400, "INVALID_INPUT"),
     InvalidToken: ErrorSpec(grpc.StatusCode.INVALID_ARGUMENT, 400, "INVALID_TOKEN"),
+    ConnectionAlreadyExists: ErrorSpec(
+        grpc.StatusCode.FAILED_PRECONDITION, 400, "CONNECTION_ALREADY_EXISTS"
+    ),
     Unauthenticated: ErrorSpec(grpc.StatusCode.UNAUTHENTICATED, 401, "UNAUTHORIZED"),
     InvalidCredentials: ErrorSpec(grpc.StatusCode.UNAUTHENTICATED, 401, "INVALID_CREDENTIALS"),
     Forbidden: ErrorSpec(grpc.StatusCode.PERMISSION_DENIED, 403, "FORBIDDEN"),
     PlanLimitExceeded: ErrorSpec(grpc.StatusCode.PERMISSION_DENIED, 403, "PLAN_LIMIT_EXCEEDED"),
     NotFound: ErrorSpec(grpc.StatusCode.NOT_FOUND, 404, "RESOURCE_NOT_FOUND"),
+    ConnectionNotFound: ErrorSpec(grpc.StatusCode.NOT_FOUND, 404, "CONNECTION_NOT_FOUND"),
     Conflict: ErrorSpec(grpc.StatusCode.ALREADY_EXISTS, 409, "CONFLICT"),
     EmailAlreadyRegistered: ErrorSpec(
         grpc.StatusCode.ALREADY_EXISTS, 409, "EMAIL_ALREADY_REGISTERED"
     ),
+    SyncInProgress: ErrorSpec(grpc.StatusCode.ALREADY_EXISTS, 409, "SYNC_IN_PROGRESS"),
     RateLimited: ErrorSpec(grpc.StatusCode.RESOURCE_EXHAUSTED, 429, "RATE_LIMIT_EXCEEDED"),
     ServiceUnavailable: ErrorSpec(grpc.StatusCode.UNAVAILABLE, 503, "SERVICE_UNAVAILABLE"),
+    ProviderFailure: ErrorSpec(grpc.StatusCode.UNAVAILABLE, 503, "PROVIDER_ERROR"),
 }
 INTERNAL = ErrorSpec(grpc.StatusCode.INTERNAL, 500, "INTERNAL_ERROR")
 INTERNAL_MESSAGE = "An unexpected error occurred"

@@ -100,10 +100,13 @@ class JobQueue:
         task: procrastinate.tasks.Task[Any, Any, Any],
         *,
         queueing_lock: str | None = None,
+        lock: str | None = None,
         **task_kwargs: Any,
     ) -> int | None:
-        """Queues a job of `task`: its id, or None when its queueing lock has one waiting."""
-        deferrer = task.configure(queueing_lock=queueing_lock) if queueing_lock else task
+        """Queues a job of `task`: its id, or None when its queueing lock has one waiting.
+
+        Jobs sharing a `lock` never run at the same time (procrastinate runs them in order)."""
+        deferrer = task.configure(queueing_lock=queueing_lock, lock=lock)
         try:
             job_id: int = await deferrer.defer_async(**task_kwargs)
         except AlreadyEnqueued:

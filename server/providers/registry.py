@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from server.providers.base import Link, ProviderAccount, TransactionPage
+from server.providers.base import ProviderAccount, TransactionPage
 
 
 class BankProvider(Protocol):

@@ -13,6 +13,12 @@ DOCUMENTED = {
     "FORBIDDEN",
     "RESOURCE_NOT_FOUND",
     "RATE_LIMIT_EXCEEDED",
+    "PLAN_LIMIT_EXCEEDED",
+    "SYNC_IN_PROGRESS",
+    "PROVIDER_ERROR",
+    # Seed 000.
+    "CONNECTION_ALREADY_EXISTS",
+    "CONNECTION_NOT_FOUND",
 }
 
 
@@ -36,6 +42,7 @@ def test_http_status_agrees_with_the_grpc_code():
     # Envoy would map the gRPC code the same way; the table must not contradict it.
     expected = {
         grpc.StatusCode.INVALID_ARGUMENT: 400,
+        grpc.StatusCode.FAILED_PRECONDITION: 400,
         grpc.StatusCode.UNAUTHENTICATED: 401,
         grpc.StatusCode.PERMISSION_DENIED: 403,
         grpc.StatusCode.NOT_FOUND: 404,

@@ -25,8 +25,22 @@ def test_production_accepts_32_random_bytes():
         "JWT_SECRET": "q3J9v-Xk2LmN8pRtZ0yWbC5dF7gH1jK4sA6eU",
         "PUBLIC_BASE_URL": "https://api.example.com",
         "APP_URL": "https://app.example.com",
+        "ENCRYPTION_KEYS": "hS3vQ7xN0mC4kP9tR2wY6zA1bD8eF5gJ3uL0oI7sV4c=",
     }
     assert config.load(env).is_production
+
+
+@pytest.mark.parametrize("keys", ["", config.DEV_ENCRYPTION_KEY])
+def test_production_refuses_missing_or_development_encryption_keys(keys):
+    env = {
+        "APP_ENV": "production",
+        "JWT_SECRET": "q3J9v-Xk2LmN8pRtZ0yWbC5dF7gH1jK4sA6eU",
+        "PUBLIC_BASE_URL": "https://api.example.com",
+        "APP_URL": "https://app.example.com",
+        "ENCRYPTION_KEYS": keys,
+    }
+    with pytest.raises(config.ConfigError, match="ENCRYPTION_KEYS"):
+        config.load(env)
 
 
 def test_production_refuses_a_plain_http_app_url():

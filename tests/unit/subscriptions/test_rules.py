@@ -84,6 +84,7 @@ def test_production_has_no_payment_key_default_and_refuses_the_sandbox_key():
         "JWT_SECRET": "q3J9v-Xk2LmN8pRtZ0yWbC5dF7gH1jK4sA6eU",
         "PUBLIC_BASE_URL": "https://api.example.com",
         "APP_URL": "https://app.example.com",
+        "ENCRYPTION_KEYS": "hS3vQ7xN0mC4kP9tR2wY6zA1bD8eF5gJ3uL0oI7sV4c=",
     }
     settings = config.load(env)
     assert settings.payments_api_key == ""
