@@ -11,7 +11,9 @@ from grpc_reflection.v1alpha import reflection
 
 from fingate.admin.v1 import admin_service_pb2, admin_service_pb2_grpc
 from fingate.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
+from fingate.banking.v1 import banking_service_pb2, banking_service_pb2_grpc
 from fingate.budgets.v1 import budget_service_pb2, budget_service_pb2_grpc
+from fingate.integrations.v1 import integration_service_pb2, integration_service_pb2_grpc
 from fingate.organizations.v1 import organization_service_pb2, organization_service_pb2_grpc
 from fingate.subscriptions.v1 import subscription_service_pb2, subscription_service_pb2_grpc
 from fingate.system.v1 import system_service_pb2, system_service_pb2_grpc
@@ -20,11 +22,17 @@ from server.admin.servicer import AdminServicer
 from server.auth.authenticator import Authenticator
 from server.auth.domain import Auth
 from server.auth.servicer import AuthServicer
+from server.banking.domain import Banking
+from server.banking.linking import adapters
+from server.banking.servicer import BankingServicer
 from server.budgets.domain import Budgets
 from server.budgets.servicer import BudgetServicer
 from server.config import Settings
 from server.contract.registry import Registry
 from server.db.database import Database
+from server.encryption import Vault
+from server.integrations.domain import Integrations
+from server.integrations.servicer import IntegrationServicer
 from server.interceptors.auth import AuthInterceptor
 from server.interceptors.errors import ErrorInterceptor
 from server.interceptors.metrics import MetricsInterceptor
@@ -51,6 +59,8 @@ SERVICE_MODULES = [
     budget_service_pb2,
     subscription_service_pb2,
     admin_service_pb2,
+    banking_service_pb2,
+    integration_service_pb2,
 ]
 
 
@@ -104,6 +114,14 @@ def build(settings: Settings) -> App:
     payments = PaymentGateway.from_settings(settings)
     subscription_service_pb2_grpc.add_SubscriptionServiceServicer_to_server(
         SubscriptionServicer(Subscriptions(db, payments)), server
+    )
+    vault = Vault.from_settings(settings)
+    providers = adapters(settings)
+    banking_service_pb2_grpc.add_BankingServiceServicer_to_server(
+        BankingServicer(Banking(db, jobs, vault, providers)), server
+    )
+    integration_service_pb2_grpc.add_IntegrationServiceServicer_to_server(
+        IntegrationServicer(Integrations(db, jobs, vault, providers)), server
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -1,0 +1,218 @@
+"""Banking rows → protos. Money leaves Decimal only here, as the JSON number documented;
+nullable columns become google.protobuf.Value, the one type that prints an explicit `null`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from google.protobuf.struct_pb2 import NULL_VALUE, Value
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from fingate.banking.v1 import account_pb2 as apb
+from fingate.banking.v1 import banking_service_pb2 as spb
+from fingate.banking.v1 import transaction_pb2 as tpb
+from server.banking.analytics import Spending
+from server.banking.domain import AccountPage, AccountView, Preview, QueuedSync, TransactionPage
+from server.banking.linking import Linked
+from server.common.pagination import pagination
+from server.common.time import to_timestamp
+
+NULL = Value(null_value=NULL_VALUE)
+
+
+def text_or_null(value: str | None) -> Value:
+    return NULL if value is None else Value(string_value=value)
+
+
+def time_or_null(value: dt.datetime | None) -> Value:
+    if value is None:
+        return NULL
+    return Value(string_value=value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def _seconds(value: dt.datetime) -> Timestamp:
+    # Whole seconds, as every documented time; cheaper than to_timestamp on the hot path.
+    return Timestamp(seconds=int(value.timestamp()))
+
+
+def _masked(last_four: str | None) -> Value:
+    return NULL if not last_four else Value(string_value=f"****{last_four}")
+
+
+def preview(p: Preview) -> spb.PreviewAccountsResponse:
+    e = p.enrollment
+    return spb.PreviewAccountsResponse(
+        success=True,
+        data=apb.AccountPreview(
+            institution_name=e.institution_name,
+            institution_id=e.institution_id,
+            enrollment_id=e.enrollment_id,
+            accounts=[
+                apb.PreviewAccount(
+                    id=a.provider_account_id,
+                    name=a.name,
+                    type=a.type,
+                    subtype=a.subtype,
+                    balance=float(a.balance),
+                    currency=a.currency,
+                    last_four=text_or_null(a.mask or None),
+                    account_number=_masked(a.mask),
+                    status=a.status,
+                )
+                for a in p.accounts
+            ],
+        ),
+    )
+
+
+def linked_account(r: Any) -> apb.LinkedAccount:
+    return apb.LinkedAccount(
+        id=str(r.id),
+        name=r.name,
+        type=r.type,
+        balance=float(r.balance),
+        currency=r.currency,
+        institution_name=text_or_null(r.institution_name),
+        institution_id=text_or_null(r.institution_id),
+        last_sync_at=time_or_null(r.last_sync_at),
+        sync_status=r.sync_status,
+        is_active=r.is_active,
+    )
+
+
+def connected(linked: Linked) -> spb.ConnectAccountsResponse:
+    return spb.ConnectAccountsResponse(
+        success=True, data=[linked_account(r) for r in linked.accounts]
+    )
+
+
+def accounts(page: AccountPage) -> spb.ListAccountsResponse:
+    return spb.ListAccountsResponse(
+        success=True,
+        data=[
+            apb.BankAccount(
+                id=str(r.id),
+                name=r.name,
+                type=r.type,
+                balance=float(r.balance),
+                currency=r.currency,
+                institution_name=text_or_null(r.institution_name),
+                last_sync_at=time_or_null(r.last_sync_at),
+                sync_status=r.sync_status,
+                is_active=r.is_active,
+                created_at=to_timestamp(r.created_at),
+            )
+            for r in page.rows
+        ],
+        pagination=pagination(page.page, page.total),
+    )
+
+
+def account(view: AccountView) -> spb.GetAccountResponse:
+    r = view.account
+    return spb.GetAccountResponse(
+        success=True,
+        data=apb.BankAccountDetail(
+            id=str(r.id),
+            name=r.name,
+            type=r.type,
+            balance=float(r.balance),
+            currency=r.currency,
+            institution_name=text_or_null(r.institution_name),
+            institution_id=text_or_null(r.institution_id),
+            last_four=text_or_null(r.last_four),
+            last_sync_at=time_or_null(r.last_sync_at),
+            sync_status=r.sync_status,
+            is_active=r.is_active,
+            created_at=to_timestamp(r.created_at),
+            updated_at=to_timestamp(r.updated_at),
+            recent_transactions=[
+                apb.RecentTransaction(
+                    id=str(t.id),
+                    amount=float(t.amount),
+                    description=t.description,
+                    date=to_timestamp(t.date),
+                    pending=t.pending,
+                )
+                for t in view.recent
+            ],
+        ),
+    )
+
+
+def _transaction(r: Any) -> tpb.Transaction:
+    amount: Decimal = r.amount
+    return tpb.Transaction(
+        id=str(r.id),
+        account_id=str(r.account_id),
+        account_name=r.account_name,
+        amount=float(amount),
+        description=r.description,
+        merchant_name=text_or_null(r.merchant_name),
+        merchant_category=text_or_null(r.merchant_category),
+        category=text_or_null(r.category),
+        subcategory=text_or_null(r.subcategory),
+        date=_seconds(r.date),
+        timestamp=_seconds(r.timestamp or r.date),
+        pending=r.pending,
+        currency_code=r.currency_code,
+        transaction_type="debit" if amount < 0 else "credit",
+    )
+
+
+def transactions(page: TransactionPage) -> spb.ListTransactionsResponse:
+    return spb.ListTransactionsResponse(
+        success=True,
+        data=[_transaction(r) for r in page.rows],
+        pagination=pagination(page.page, page.total),
+        summary=tpb.TransactionSummary(
+            total_income=float(page.income),
+            total_expenses=float(page.expenses),
+            net_flow=float(page.income - page.expenses),
+            transaction_count=page.total,
+        ),
+    )
+
+
+def queued(q: QueuedSync) -> spb.SyncAccountResponse:
+    return spb.SyncAccountResponse(
+        success=True,
+        data=apb.QueuedSync(
+            account_id=str(q.account_id),
+            job_id=str(q.job_id),
+            status="queued",
+            message="Account sync queued successfully",
+            estimated_completion_time=to_timestamp(q.estimated_completion),
+        ),
+    )
+
+
+def spending(sp: Spending) -> spb.GetSpendingByCategoryResponse:
+    return spb.GetSpendingByCategoryResponse(
+        success=True,
+        data=tpb.SpendingByCategory(
+            period=sp.period.name,
+            start_date=sp.period.first.isoformat(),
+            end_date=sp.period.last.isoformat(),
+            total_spent=float(sp.total),
+            categories=[
+                tpb.CategorySpending(
+                    category=c.category,
+                    total_amount=float(c.total),
+                    percent_of_total=float(c.percent_of_total),
+                    transaction_count=c.count,
+                    change=float(c.change),
+                    change_percent=float(c.change_percent),
+                    trend=c.trend,
+                    top_merchants=[
+                        tpb.MerchantSpending(name=m.name, amount=float(m.amount), count=m.count)
+                        for m in c.merchants
+                    ],
+                )
+                for c in sp.categories
+            ],
+            insights=sp.insights,
+        ),
+    )

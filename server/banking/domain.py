@@ -1,0 +1,290 @@
+"""Mappr's banking use cases (seed 004 "Banking Endpoints"), in the organization the tenant
+interceptor resolved."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.audit.trail import record
+from server.banking import analytics
+from server.banking import repository as repo
+from server.banking.filters import (
+    AccountFilter,
+    TransactionFilter,
+    account_id,
+)
+from server.banking.linking import Linked, Providers, TellerAdapter, provider_refusal, store_link
+from server.common.ids import parse_id
+from server.common.pagination import PageRequest
+from server.common.validation import Violations
+from server.context import principal, tenant
+from server.db.database import Database
+from server.encryption import Vault
+from server.errors import FieldViolation, InvalidInput, NotFound
+from server.jobs.app import JobQueue
+from server.providers.base import ProviderAccount, ProviderError
+from server.tenancy.session import tenant_transaction
+
+SYNC_TYPES = ("full", "incremental")
+# What a client is told to expect; a sync of a few months of transactions takes seconds, a
+# first full sync of a large item a few minutes.
+SYNC_ESTIMATE = dt.timedelta(minutes=5)
+DEFAULT_CATEGORIES = 10
+MAX_CATEGORIES = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Enrollment:
+    """Teller Connect's enrollment payload."""
+
+    access_token: str
+    enrollment_id: str
+    institution_id: str
+    institution_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    enrollment: Enrollment
+    accounts: list[ProviderAccount]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountPage:
+    rows: Sequence[Row[Any]]
+    page: PageRequest
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    account: Row[Any]
+    recent: Sequence[Row[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionPage:
+    rows: Sequence[Row[Any]]
+    page: PageRequest
+    total: int
+    income: Decimal
+    expenses: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedSync:
+    account_id: uuid.UUID
+    job_id: int
+    estimated_completion: dt.datetime
+
+
+def _enrollment(v: Violations, e: Enrollment) -> Enrollment:
+    token = v.required("enrollment.accessToken", e.access_token, max_len=512)
+    enrollment_id = v.required("enrollment.enrollment.id", e.enrollment_id, max_len=128)
+    institution_id = v.required(
+        "enrollment.enrollment.institution.id", e.institution_id, max_len=128
+    )
+    name = e.institution_name.strip()
+    if len(name) > 200:
+        v.add("enrollment.enrollment.institution.name", "must be at most 200 characters")
+    return Enrollment(token, enrollment_id, institution_id, name or institution_id)
+
+
+def _account_id(raw: str) -> uuid.UUID:
+    """An account id from the path; one that is no UUID names nothing that exists."""
+    found = parse_id(raw.strip())
+    if found is None:
+        raise NotFound("Bank account not found")
+    return found
+
+
+async def _ensure_account(s: AsyncSession, organization_id: uuid.UUID, aid: uuid.UUID) -> None:
+    if not await repo.account_exists(s, organization_id, aid):
+        raise NotFound("Bank account not found")
+
+
+class Banking:
+    def __init__(self, db: Database, jobs: JobQueue, vault: Vault, providers: Providers):
+        self.db = db
+        self.jobs = jobs
+        self.vault = vault
+        self.providers = providers
+
+    def _teller(self) -> TellerAdapter:
+        adapter: TellerAdapter = self.providers("TELLER")
+        return adapter
+
+    async def preview(self, enrollment: Enrollment) -> Preview:
+        v = Violations()
+        e = _enrollment(v, enrollment)
+        v.raise_if_any()
+        try:
+            accounts = await self._teller().accounts(e.access_token)
+        except ProviderError as error:
+            raise provider_refusal(error, "enrollment.accessToken") from None
+        return Preview(e, accounts)
+
+    async def connect(self, enrollment: Enrollment, selected_ids: list[str]) -> Linked:
+        v = Violations()
+        e = _enrollment(v, enrollment)
+        selected = list(dict.fromkeys(i.strip() for i in selected_ids))
+        if not selected or not all(selected):
+            v.add("selectedAccountIds", "must name at least one account of the enrollment")
+        v.raise_if_any()
+        teller = self._teller()
+        try:
+            offered = {a.provider_account_id: a for a in await teller.accounts(e.access_token)}
+            link = await teller.link_from_enrollment(
+                e.access_token, e.enrollment_id, e.institution_id, e.institution_name
+            )
+        except ProviderError as error:
+            raise provider_refusal(error, "enrollment.accessToken") from None
+        unknown = [i for i in selected if i not in offered]
+        if unknown:
+            raise InvalidInput(
+                [
+                    FieldViolation(
+                        "selectedAccountIds",
+                        f"not accounts of this enrollment: {', '.join(unknown[:10])}",
+                    )
+                ]
+            )
+        t = tenant()
+        async with tenant_transaction(self.db) as s:
+            return await store_link(
+                s,
+                self.vault,
+                self.jobs,
+                organization_id=t.organization_id,
+                plan=t.plan,
+                user_id=principal().user_id,
+                provider="TELLER",
+                link=link,
+                accounts=[offered[i] for i in selected],
+            )
+
+    async def list_accounts(self, f: AccountFilter) -> AccountPage:
+        async with tenant_transaction(self.db) as s:
+            rows, total = await repo.list_accounts(s, tenant().organization_id, f)
+        return AccountPage(rows, f.page, total)
+
+    async def get_account(self, raw_id: str) -> AccountView:
+        aid = _account_id(raw_id)
+        async with tenant_transaction(self.db) as s:
+            row = await repo.get_account(s, tenant().organization_id, aid)
+            if row is None:
+                raise NotFound("Bank account not found")
+            recent = await repo.recent_transactions(s, aid)
+        return AccountView(row, recent)
+
+    async def list_transactions(self, f: TransactionFilter) -> TransactionPage:
+        org = tenant().organization_id
+        async with tenant_transaction(self.db) as s:
+            if f.account_id is not None:
+                await _ensure_account(s, org, f.account_id)
+            summary = await repo.transaction_summary(s, org, f)
+            total = int(summary.matched)
+            # Past the last page there is nothing to fetch; the summary already says so.
+            rows = await repo.list_transactions(s, org, f) if total > f.page.offset else []
+        return TransactionPage(rows, f.page, total, summary.income, summary.expenses)
+
+    async def sync_account(self, raw_id: str, sync_type: str) -> QueuedSync:
+        aid = _account_id(raw_id)
+        kind = sync_type.strip().lower() or "incremental"
+        if kind not in SYNC_TYPES:
+            raise InvalidInput([FieldViolation("syncType", "must be full or incremental")])
+        from server.banking.sync.requests import request_sync
+
+        org = tenant().organization_id
+        async with tenant_transaction(self.db) as s:
+            row = await repo.get_account(s, org, aid)
+            if row is None:
+                raise NotFound("Bank account not found")
+            if row.connection_status != "ACTIVE":
+                status = str(row.connection_status).lower()
+                raise InvalidInput(
+                    [
+                        FieldViolation(
+                            "accountId", f"its bank connection is {status}; reconnect it first"
+                        )
+                    ],
+                    f"The account's bank connection is {status}; reconnect it before syncing",
+                )
+            job_id = await request_sync(
+                s,
+                self.jobs,
+                organization_id=org,
+                connection_id=row.connection_id,
+                account_id=aid,
+                sync_type=kind,
+            )
+            await record(
+                s,
+                action="bank_account.sync",
+                target_type="financial_account",
+                target_id=aid,
+                organization_id=org,
+                changes={"syncType": kind, "jobId": job_id},
+            )
+        return QueuedSync(aid, job_id, dt.datetime.now(dt.UTC) + SYNC_ESTIMATE)
+
+    async def spending(
+        self,
+        *,
+        period: str,
+        start_date: str,
+        end_date: str,
+        limit: int | None,
+        account: str,
+    ) -> analytics.Spending:
+        v = Violations()
+        p = analytics.period(v, period, start_date, end_date, dt.datetime.now(dt.UTC).date())
+        if limit is not None and not 1 <= limit <= MAX_CATEGORIES:
+            v.add("limit", f"must be between 1 and {MAX_CATEGORIES}")
+        aid = account_id(v, "accountId", account)
+        v.raise_if_any()
+        org = tenant().organization_id
+        async with tenant_transaction(self.db) as s:
+            if aid is not None:
+                await _ensure_account(s, org, aid)
+            rows = await repo.spending_by_category(
+                s,
+                org,
+                previous_start=p.previous_start,
+                start=p.start,
+                end=p.end,
+                account_id=aid,
+            )
+            total, previous_total, top = analytics.ranked(
+                [(r.category, r.spent, int(r.n), r.previous) for r in rows],
+                limit or DEFAULT_CATEGORIES,
+            )
+            if top:
+                merchants = await repo.top_merchants(
+                    s,
+                    org,
+                    categories=[c.category for c in top],
+                    start=p.start,
+                    end=p.end,
+                    account_id=aid,
+                )
+                by_category = {c.category: c for c in top}
+                for m in merchants:
+                    by_category[m.category].merchants.append(
+                        analytics.Merchant(m.name, m.amount, int(m.n))
+                    )
+        return analytics.Spending(
+            period=p,
+            total=total,
+            previous_total=previous_total,
+            categories=top,
+            insights=analytics.insights(p, total, previous_total, top),
+        )

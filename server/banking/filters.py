@@ -1,0 +1,140 @@
+"""The query parameters of the banking reads, checked once into typed filters.
+
+Every violation is collected and answered together as 400 INVALID_INPUT naming its field.
+Dates are UTC: a date-only bound covers its whole day, a date-time bound is that instant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from server.common.ids import parse_id
+from server.common.pagination import PageRequest, page_request
+from server.common.validation import Violations
+from server.providers.base import ACCOUNT_TYPES
+
+MAX_TEXT = 200
+_MAX_AMOUNT = Decimal("1e15")
+
+
+@dataclass(frozen=True, slots=True)
+class AccountFilter:
+    page: PageRequest
+    type: str | None
+    is_active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionFilter:
+    page: PageRequest
+    account_id: uuid.UUID | None = None
+    category: str | None = None
+    start: dt.datetime | None = None  # inclusive
+    end: dt.datetime | None = None  # exclusive
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+    search_text: str | None = None
+
+
+def account_filter(
+    *, page: int | None, limit: int | None, type: str, is_active: bool | None
+) -> AccountFilter:
+    v = Violations()
+    pg = page_request(v, page, limit)
+    kind = type.strip().upper() or None
+    if kind is not None and kind not in ACCOUNT_TYPES:
+        v.add("type", f"must be one of {', '.join(ACCOUNT_TYPES)}")
+    v.raise_if_any()
+    return AccountFilter(page=pg, type=kind, is_active=True if is_active is None else is_active)
+
+
+def account_id(v: Violations, field: str, raw: str) -> uuid.UUID | None:
+    """An optional account id filter: a malformed one is a bad request."""
+    if not raw.strip():
+        return None
+    found = parse_id(raw.strip())
+    if found is None:
+        v.add(field, "must be an account id (UUID)")
+    return found
+
+
+def instant(v: Violations, field: str, raw: str, *, end: bool) -> dt.datetime | None:
+    """A bound from `YYYY-MM-DD` or an ISO 8601 date-time (UTC when no offset is given).
+
+    An end date covers its whole day, so it is returned as the next midnight (exclusive);
+    an end date-time is the instant itself, made exclusive by the next microsecond."""
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+            return start + dt.timedelta(days=1) if end else start
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        v.add(field, "must be an ISO 8601 date (YYYY-MM-DD) or date-time")
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value + dt.timedelta(microseconds=1) if end else value
+
+
+def amount(v: Violations, field: str, raw: str) -> Decimal | None:
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        v.add(field, "must be a number")
+        return None
+    if not value.is_finite() or abs(value) >= _MAX_AMOUNT:
+        v.add(field, "must be a finite number below 10^15")
+        return None
+    return value
+
+
+def transaction_filter(
+    *,
+    page: int | None,
+    limit: int | None,
+    account: str,
+    category: str,
+    start_date: str,
+    end_date: str,
+    min_amount: str,
+    max_amount: str,
+    search_text: str,
+) -> TransactionFilter:
+    v = Violations()
+    pg = page_request(v, page, limit)
+    acc = account_id(v, "accountId", account)
+    cat = category.strip() or None
+    if cat is not None and len(cat) > 100:
+        v.add("category", "must be at most 100 characters")
+    start = instant(v, "startDate", start_date, end=False)
+    end = instant(v, "endDate", end_date, end=True)
+    if start is not None and end is not None and end <= start:
+        v.add("endDate", "must not be before startDate")
+    low = amount(v, "minAmount", min_amount)
+    high = amount(v, "maxAmount", max_amount)
+    if low is not None and high is not None and high < low:
+        v.add("maxAmount", "must not be less than minAmount")
+    text = search_text.strip() or None
+    if text is not None and len(text) > MAX_TEXT:
+        v.add("searchText", f"must be at most {MAX_TEXT} characters")
+    v.raise_if_any()
+    return TransactionFilter(
+        page=pg,
+        account_id=acc,
+        category=cat,
+        start=start,
+        end=end,
+        min_amount=low,
+        max_amount=high,
+        search_text=text,
+    )

@@ -1,0 +1,175 @@
+"""Turning a provider's grant into stored rows: one connection, its accounts, the first sync.
+
+Shared by Mappr's Teller connect (POST /banking/connect, the accounts the user selected) and
+the PLAID integration connect (POST /integrations/PLAID/connect, every account of the item).
+Provider calls happen before, outside the transaction; here only rows are written, in the
+caller's tenant transaction, so a refusal (plan limit) leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.audit.trail import record
+from server.banking import repository as repo
+from server.common.ids import new_id
+from server.config import Settings
+from server.encryption import Vault
+from server.errors import (
+    FieldViolation,
+    InvalidInput,
+    ProviderFailure,
+    SyncInProgress,
+)
+from server.jobs.app import JobQueue
+from server.plans import limits
+from server.providers.base import (
+    AccessRevoked,
+    InvalidCredentials,
+    Link,
+    LoginRequired,
+    ProviderAccount,
+    ProviderError,
+)
+
+BANK_ACCOUNTS = limits.register(
+    limits.CountedResource(
+        name="bank_accounts",
+        limit=lambda plan: plan.limits.max_bank_accounts,
+        count=repo.count_accounts,
+        label="Bank account",
+    )
+)
+
+
+class TellerAdapter(Protocol):
+    async def accounts(self, access_token: str) -> list[ProviderAccount]: ...
+
+    async def link_from_enrollment(
+        self, access_token: str, enrollment_id: str, institution_id: str, institution_name: str
+    ) -> Link: ...
+
+
+class PlaidAdapter(Protocol):
+    async def accounts(self, access_token: str) -> list[ProviderAccount]: ...
+
+    async def exchange(self, public_token: str) -> Link: ...
+
+
+# The adapter of a provider by name ("PLAID", "TELLER").
+Providers = Callable[[str], Any]
+
+
+def adapters(settings: Settings) -> Providers:
+    """server.providers.registry.provider_for bound to the settings, one adapter per provider
+    for the life of the process."""
+    made: dict[str, Any] = {}
+
+    def adapter(name: str) -> Any:
+        if name not in made:
+            from server.providers.registry import provider_for
+
+            made[name] = provider_for(name, settings)
+        return made[name]
+
+    return adapter
+
+
+def provider_refusal(error: ProviderError, field: str) -> Exception:
+    """What a provider's refusal of caller-given credentials means to the caller.
+
+    A token the provider does not accept (or no longer accepts) is the caller's bad input;
+    anything else (down, timeout, unexpected answer) is the provider's failure, 503."""
+    if isinstance(error, InvalidCredentials | AccessRevoked | LoginRequired):
+        return InvalidInput(
+            [FieldViolation(field, "was not accepted by the provider")],
+            "The provider did not accept the credentials",
+        )
+    return ProviderFailure()
+
+
+@dataclass(frozen=True, slots=True)
+class Linked:
+    connection_id: uuid.UUID
+    connected_at: dt.datetime
+    created: bool
+    accounts: Sequence[Row[Any]]
+
+
+async def store_link(
+    s: AsyncSession,
+    vault: Vault,
+    jobs: JobQueue,
+    *,
+    organization_id: uuid.UUID,
+    plan: str,
+    user_id: uuid.UUID,
+    provider: str,
+    link: Link,
+    accounts: list[ProviderAccount],
+) -> Linked:
+    """The link's connection (reused while ACTIVE) with `accounts` added or refreshed; each
+    added account passes the plan's bank-account limit; the first full sync is queued."""
+    connection_id, connected_at, created = await repo.upsert_connection(
+        s,
+        organization_id=organization_id,
+        user_id=user_id,
+        provider=provider,
+        link=link,
+        access_token_sealed=vault.seal(link.access_token),
+        connection_id=new_id(),
+    )
+    known = await repo.existing_provider_accounts(s, connection_id)
+    for account in accounts:
+        if account.provider_account_id not in known:
+            await limits.ensure_within_limit(
+                s, organization_id=organization_id, plan_code=plan, resource=BANK_ACCOUNTS.name
+            )
+        await repo.upsert_account(
+            s,
+            organization_id=organization_id,
+            connection_id=connection_id,
+            account=account,
+            account_number_sealed=(
+                vault.seal(account.account_number) if account.account_number else None
+            ),
+            account_id=new_id(),
+        )
+    await record(
+        s,
+        action="bank_connection.link",
+        target_type="bank_connection",
+        target_id=connection_id,
+        organization_id=organization_id,
+        changes={
+            "provider": provider,
+            "created": created,
+            "accounts": [a.provider_account_id for a in accounts],
+        },
+    )
+    linked = await repo.linked_accounts(s, connection_id, [a.provider_account_id for a in accounts])
+    await _first_sync(s, jobs, organization_id=organization_id, connection_id=connection_id)
+    return Linked(connection_id, connected_at, created, linked)
+
+
+async def _first_sync(
+    s: AsyncSession, jobs: JobQueue, *, organization_id: uuid.UUID, connection_id: uuid.UUID
+) -> None:
+    from server.banking.sync.requests import request_sync
+
+    try:
+        await request_sync(
+            s, jobs, organization_id=organization_id, connection_id=connection_id, sync_type="full"
+        )
+    except SyncInProgress:
+        # A relink while the connection syncs: a queued sync will see the new accounts, a
+        # running one may not, and the next (automatic or asked) sync will. A second job
+        # cannot be queued meanwhile, and the link itself must not fail for it.
+        pass
