@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Computed,
     DateTime,
     ForeignKey,
     Index,
@@ -155,6 +156,16 @@ class BankTransaction(Base):
         Index("ix_bank_transactions_org_date", "organization_id", "date", "id"),
         Index("ix_bank_transactions_account_date", "account_id", "date", "id"),
         Index("ix_bank_transactions_org_category_date", "organization_id", "category", "date"),
+        # The list filtered by category (migration 0008): in date order within the category,
+        # with the amount at hand for the amount filters and the summary (index-only scans).
+        Index(
+            "ix_bank_transactions_org_effective_category_date",
+            "organization_id",
+            "effective_category",
+            "date",
+            "id",
+            postgresql_include=["amount"],
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -177,6 +188,13 @@ class BankTransaction(Base):
     currency_code: Mapped[str] = mapped_column(String(3), server_default=text("'USD'"))
     # A user's own category and note survive re-syncs and the pending → posted replacement.
     user_category: Mapped[str | None] = mapped_column(String(100))
+    # What every read shows and filters by: the user's category over the provider's. Stored
+    # and indexed rather than computed in queries: under row-level security PostgreSQL does
+    # not use an index for a COALESCE condition (it cannot prove the expression leakproof),
+    # while a plain column comparison is.
+    effective_category: Mapped[str | None] = mapped_column(
+        String(100), Computed("coalesce(user_category, category)", persisted=True)
+    )
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = _now()
     updated_at: Mapped[dt.datetime] = mapped_column(

@@ -25,9 +25,9 @@ T = BankTransaction.__table__.c
 A = FinancialAccount.__table__.c
 C = BankConnection.__table__.c
 
-# A user's own category wins over the provider's, for filtering, display and analytics alike;
-# migration 0008 indexes this very expression.
-EFFECTIVE_CATEGORY = func.coalesce(T.user_category, T.category)
+# A user's own category wins over the provider's, for filtering, display and analytics alike
+# (a generated column, migration 0008).
+EFFECTIVE_CATEGORY = T.effective_category
 UNCATEGORIZED = "Uncategorized"
 
 
