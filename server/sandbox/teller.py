@@ -17,16 +17,18 @@ negative = money out. The institution is, in order:
 1. the one registered with the knob endpoint below;
 2. `test_token_<institution id>_…` when the token names a known id (`test_token_wells_fargo_1`);
 3. otherwise Chase (`chase`, as in seed 004's `test_token_abc123…` example).
-Teller has no sync cursor and the sandbox does not advance Teller data: a posted transaction
-keeps the id it had while pending, which is how the listing ties the two.
+Teller has no sync cursor. When a pending transaction posts (knob `post_pending` below) it
+keeps its id and only its `status` (and `details.processing_status`) change, which is how the
+listing ties the two.
 
 Knob (sandbox-only, no auth): `POST /teller/_sandbox/enrollments` with JSON
 `{access_token, institution: {id, name}, transactions_per_account: 25, disconnected: false |
-true | "<reason>", server_errors: N, delay_ms: M}` (all but access_token optional; omitted ones
-keep their value). `disconnected` makes every call answer 403
+true | "<reason>", server_errors: N, delay_ms: M, post_pending: false}` (all but access_token
+optional; omitted ones keep their value). `disconnected` makes every call answer 403
 `enrollment.disconnected.<reason>` (default reason `credentials_invalid`, Teller's "Enrollment is
 not healthy"); `server_errors` makes the next N calls answer 502 `bad_gateway`; `delay_ms`
-sleeps before every call; `transactions_per_account` (up to 1,000,000) sets the volume.
+sleeps before every call; `post_pending: true` posts every pending transaction (same id,
+status "posted"); `transactions_per_account` (up to 1,000,000) sets the volume.
 Answers the enrollment's settings. State lives in process memory.
 """
 
@@ -76,6 +78,7 @@ class Enrollment:
     server_errors: int = 0
     delay_ms: int = 0
     revoked: bool = False
+    posted: bool = False  # the pending transactions have posted (same ids)
     deleted: set[str] = field(default_factory=set)
     book: ledger.Ledger | None = None
 
@@ -182,6 +185,7 @@ def _money(cents: int) -> str:
 def _txn(e: Enrollment, a: ledger.Account, i: int) -> dict[str, Any]:
     t = e.ledger.render((a.index, "b", i))
     m = t.merchant
+    pending = t.pending and not e.posted
     tid = _tid(e, a, i)
     aid = _aid(a)
     return {
@@ -190,11 +194,11 @@ def _txn(e: Enrollment, a: ledger.Account, i: int) -> dict[str, Any]:
         "date": t.date.isoformat(),
         "description": m.description,
         "details": {
-            "processing_status": "pending" if t.pending else "complete",
+            "processing_status": "pending" if pending else "complete",
             "category": m.teller_category,
             "counterparty": {"name": m.name.upper(), "type": "organization"} if m.name else None,
         },
-        "status": "pending" if t.pending else "posted",
+        "status": "pending" if pending else "posted",
         "id": tid,
         "links": {
             "self": f"{BASE}/accounts/{aid}/transactions/{tid}",
@@ -299,6 +303,8 @@ async def configure(request: Request) -> JSONResponse:
                 {"error": {"code": "invalid_request", "message": "transactions_per_account"}}, 422
             )
         e.count = count
+    if "post_pending" in body:
+        e.posted = bool(body["post_pending"])
     if "disconnected" in body:
         value = body["disconnected"]
         e.disconnected = (
@@ -321,6 +327,7 @@ async def configure(request: Request) -> JSONResponse:
             "disconnected": e.disconnected,
             "server_errors": e.server_errors,
             "delay_ms": e.delay_ms,
+            "post_pending": e.posted,
         }
     )
 
