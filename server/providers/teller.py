@@ -146,7 +146,12 @@ class TellerProvider:
         except httpx.HTTPError as exc:
             raise ProviderUnavailable(f"Teller unreachable: {type(exc).__name__}") from None
         if response.status_code < 400:
-            return None if response.status_code == 204 or not response.content else response.json()
+            if response.status_code == 204 or not response.content:
+                return None
+            try:
+                return response.json()
+            except ValueError:
+                raise ProviderUnavailable("Teller answered a body that is not JSON") from None
         try:
             error = response.json().get("error") or {}
         except (ValueError, AttributeError):

@@ -299,6 +299,7 @@ def _txn(t: ledger.Txn) -> dict[str, Any]:
             "detailed": m.detailed,
             "confidence_level": "VERY_HIGH",
         },
+        "transaction_code": None,
         "transaction_id": t.id,
         "transaction_type": "place" if m.channel == "in store" else "special",
         "website": None,
@@ -438,6 +439,7 @@ async def institutions_get_by_id(body: dict[str, Any]) -> dict[str, Any]:
             "routing_numbers": ["011401533"],
             "oauth": False,
             "dtc_numbers": [],
+            "connection_availability": "SUPPORTED",
         }
     }
 

@@ -157,3 +157,49 @@ def test_teller_delete_one_account(http):
     assert http.delete(f"/teller/accounts/{first['id']}", headers=headers).status_code == 204
     assert http.get(f"/teller/accounts/{first['id']}", headers=headers).status_code == 404
     assert [a["id"] for a in http.get("/teller/accounts", headers=headers).json()] == [second["id"]]
+
+
+def test_plaid_answers_fit_plaid_pythons_models(stack):
+    """Every answer the adapter reads as JSON also deserializes into plaid-python's models,
+    as Plaid's own do (the models require fields such as transaction_code)."""
+    import plaid
+    from plaid.api import plaid_api
+    from plaid.model.accounts_get_request import AccountsGetRequest
+    from plaid.model.auth_get_request import AuthGetRequest
+    from plaid.model.country_code import CountryCode
+    from plaid.model.institutions_get_by_id_request import InstitutionsGetByIdRequest
+    from plaid.model.institutions_get_by_id_request_options import (
+        InstitutionsGetByIdRequestOptions,
+    )
+    from plaid.model.item_get_request import ItemGetRequest
+    from plaid.model.item_public_token_exchange_request import ItemPublicTokenExchangeRequest
+    from plaid.model.products import Products
+    from plaid.model.sandbox_public_token_create_request import SandboxPublicTokenCreateRequest
+    from plaid.model.transactions_sync_request import TransactionsSyncRequest
+
+    configuration = plaid.Configuration(
+        host=f"{stack.sandbox_url}/plaid",
+        api_key={"clientId": SANDBOX_PLAID_CLIENT_ID, "secret": SANDBOX_PLAID_SECRET},
+    )
+    api = plaid_api.PlaidApi(plaid.ApiClient(configuration))
+    public = api.sandbox_public_token_create(
+        SandboxPublicTokenCreateRequest(
+            institution_id="ins_109511", initial_products=[Products("transactions")]
+        )
+    ).public_token
+    token = api.item_public_token_exchange(
+        ItemPublicTokenExchangeRequest(public_token=public)
+    ).access_token
+    assert len(api.accounts_get(AccountsGetRequest(access_token=token)).accounts) == 3
+    assert len(api.auth_get(AuthGetRequest(access_token=token)).numbers.ach) == 2
+    assert api.item_get(ItemGetRequest(access_token=token)).item.institution_id == "ins_109511"
+    institution = api.institutions_get_by_id(
+        InstitutionsGetByIdRequest(
+            institution_id="ins_109511",
+            country_codes=[CountryCode("US")],
+            options=InstitutionsGetByIdRequestOptions(include_optional_metadata=True),
+        )
+    ).institution
+    assert institution.name == "Tartan Bank"
+    page = api.transactions_sync(TransactionsSyncRequest(access_token=token, count=10))
+    assert len(page.added) == 10 and page.has_more
