@@ -1,11 +1,12 @@
 """Plaid-compatible endpoints under `/plaid`, answering like Plaid's own sandbox environment.
 
 plaid-python reaches it with `host = <sandbox>/plaid`. Every request is a JSON POST carrying
-`client_id` and `secret` (any non-empty pair; 400 INVALID_API_KEYS otherwise); errors have
-Plaid's body `{error_type, error_code, error_message, display_message, request_id}` and status.
+`client_id` and `secret` in the body or, as plaid-python sends them, in PLAID-CLIENT-ID /
+PLAID-SECRET headers (any non-empty pair; 400 INVALID_API_KEYS otherwise). Errors have Plaid's
+body `{error_type, error_code, error_message, display_message, request_id}` and status, and
+every answer also deserializes into plaid-python's models.
 
-(plaid-python sends the keys as PLAID-CLIENT-ID / PLAID-SECRET headers instead, which Plaid
-also accepts.) Plaid endpoints: `/sandbox/public_token/create`, `/item/public_token/exchange`,
+Plaid endpoints: `/sandbox/public_token/create`, `/item/public_token/exchange`,
 `/link/token/create`, `/accounts/get`, `/accounts/balance/get`, `/auth/get`, `/item/get`,
 `/institutions/get_by_id`, `/transactions/sync`, `/item/remove`, `/sandbox/item/reset_login`.
 
@@ -14,12 +15,14 @@ from its item id. `/sandbox/public_token/create` takes, besides Plaid's own fiel
 - `options.transactions.count_per_account` (default 25, up to 1,000,000): the history length of
   every account with transactions (checking, savings, money market, credit card). Derived per
   index, so 100k-transaction items cost nothing until paged.
-- `options.transactions.start_date` / `end_date` (Plaid's own): the span of the history
-  (default 2024-11-02 .. 2025-01-31, fixed so that the data never depends on the day).
+- `options.transactions.start_date` / `end_date` / `days_requested` (Plaid's own): the span
+  of the history (default 2024-11-02 .. 2025-01-31, fixed so the data never depends on the day).
 - `options.accounts`: account kinds, default `["checking", "savings", "credit card"]`; also
   "money market", "cd", "brokerage", "ira", "roth", "401k", "hsa", "mortgage", "student".
-The first three transactions of each account (the newest) are pending. Amounts follow Plaid:
-positive = money out.
+The newest three transactions of each account are pending (a quarter of the history at most).
+Amounts follow Plaid: positive = money out. Institutions: Plaid's sandbox ones (ins_109508
+First Platypus Bank … ins_109512 Houndstooth Bank) and ins_1, ins_3, ins_4, ins_5 (Bank of
+America, Chase, Wells Fargo, Citi); others answer INVALID_INSTITUTION.
 
 `/transactions/sync` cursors are stateless (`base64(item, from_version, to_version, offset)`):
 every cursor the sandbox ever issued for an item keeps working, also after advances. A page
@@ -31,7 +34,9 @@ Sandbox-only knobs (same auth body as every call, plus `access_token`):
   (per account, the defaults shown): makes time pass. Adds `added` transactions (the first of
   each account pending), posts up to `posted` pending ones (the pending one is `removed`; the
   posted one is `added` with a new transaction_id and `pending_transaction_id`), modifies
-  `modified` posted ones (amount changes) and removes `removed`. Answers
+  `modified` posted ones (the amount grows by 1.00 each time) and removes `removed` (both taken
+  from the newest posted transactions not touched before); new ones are dated end_date plus
+  the advance's number in days. Answers
   `{version, added: [ids], modified: [ids], removed: [ids], request_id}`; a sync from the
   previous final cursor returns exactly those changes.
 - `POST /plaid/sandbox/item/reset_login` (Plaid's own): later calls fail with 400 ITEM_ERROR
@@ -39,9 +44,10 @@ Sandbox-only knobs (same auth body as every call, plus `access_token`):
 - `POST /plaid/sandbox/item/faults` `{server_errors: N, server_error_code:
   "INTERNAL_SERVER_ERROR" | "PLANNED_MAINTENANCE", sync_mutations: N, delay_ms: M,
   login_required: false}` (each field optional; omitted ones keep their value):
-  the next N item calls answer 500 INTERNAL_SERVER_ERROR (API_ERROR) or 503
-  PLANNED_MAINTENANCE; the next N `/transactions/sync` calls whose cursor is mid-pagination
-  answer 400 TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION; every item call first sleeps M ms;
+  the next N item calls (any endpoint taking the access token, knobs aside) answer 500
+  INTERNAL_SERVER_ERROR (API_ERROR) or 503 PLANNED_MAINTENANCE; the next N
+  `/transactions/sync` calls whose cursor is mid-pagination answer 400
+  TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION; every item call first sleeps M ms;
   `login_required: false` undoes reset_login (the user re-authenticated in Link).
 After `/item/remove`, the access token answers 400 ITEM_ERROR ITEM_NOT_FOUND; a token the
 sandbox never issued answers 400 INVALID_INPUT INVALID_ACCESS_TOKEN (unknown public tokens:
