@@ -356,14 +356,19 @@ class PlaidProvider:
         institution_id = item.get("institution_id") or ""
         institution = Institution(id=institution_id, name=institution_id or "Unknown")
         if institution_id:
-            found = await self._call(
-                "institutions_get_by_id",
-                InstitutionsGetByIdRequest(
-                    institution_id=institution_id,
-                    country_codes=[CountryCode("US")],
-                    options=InstitutionsGetByIdRequestOptions(include_optional_metadata=True),
-                ),
-            )
+            try:
+                found = await self._call(
+                    "institutions_get_by_id",
+                    InstitutionsGetByIdRequest(
+                        institution_id=institution_id,
+                        country_codes=[CountryCode("US")],
+                        options=InstitutionsGetByIdRequestOptions(include_optional_metadata=True),
+                    ),
+                )
+            except ProviderError:
+                # The grant exists already: keep it (named by id) rather than orphan it at
+                # Plaid for want of a display name.
+                found = {}
             ins = found.get("institution") or {}
             logo = ins.get("logo")
             institution = Institution(
