@@ -21,7 +21,15 @@ from server.banking.filters import (
     TransactionFilter,
     account_id,
 )
-from server.banking.linking import Linked, Providers, TellerAdapter, provider_refusal, store_link
+from server.banking.linking import (
+    Linked,
+    Providers,
+    TellerAdapter,
+    first_sync,
+    provider_refusal,
+    store_link,
+)
+from server.banking.sync.requests import request_sync
 from server.common.ids import parse_id
 from server.common.pagination import PageRequest
 from server.common.validation import Violations
@@ -159,10 +167,9 @@ class Banking:
             )
         t = tenant()
         async with tenant_transaction(self.db) as s:
-            return await store_link(
+            linked = await store_link(
                 s,
                 self.vault,
-                self.jobs,
                 organization_id=t.organization_id,
                 plan=t.plan,
                 user_id=principal().user_id,
@@ -170,6 +177,11 @@ class Banking:
                 link=link,
                 accounts=[offered[i] for i in selected],
             )
+        async with tenant_transaction(self.db) as s:
+            await first_sync(
+                s, self.jobs, organization_id=t.organization_id, connection_id=linked.connection_id
+            )
+        return linked
 
     async def list_accounts(self, f: AccountFilter) -> AccountPage:
         async with tenant_transaction(self.db) as s:
@@ -201,8 +213,6 @@ class Banking:
         kind = sync_type.strip().lower() or "incremental"
         if kind not in SYNC_TYPES:
             raise InvalidInput([FieldViolation("syncType", "must be full or incremental")])
-        from server.banking.sync.requests import request_sync
-
         org = tenant().organization_id
         async with tenant_transaction(self.db) as s:
             row = await repo.get_account(s, org, aid)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.audit.trail import record
 from server.banking import repository as repo
+from server.banking.sync.requests import request_sync
 from server.common.ids import new_id
 from server.config import Settings
 from server.encryption import Vault
@@ -38,6 +39,7 @@ from server.providers.base import (
     ProviderAccount,
     ProviderError,
 )
+from server.providers.registry import provider_for
 
 BANK_ACCOUNTS = limits.register(
     limits.CountedResource(
@@ -74,8 +76,6 @@ def adapters(settings: Settings) -> Providers:
 
     def adapter(name: str) -> Any:
         if name not in made:
-            from server.providers.registry import provider_for
-
             made[name] = provider_for(name, settings)
         return made[name]
 
@@ -106,7 +106,6 @@ class Linked:
 async def store_link(
     s: AsyncSession,
     vault: Vault,
-    jobs: JobQueue,
     *,
     organization_id: uuid.UUID,
     plan: str,
@@ -116,7 +115,9 @@ async def store_link(
     accounts: list[ProviderAccount],
 ) -> Linked:
     """The link's connection (reused while ACTIVE) with `accounts` added or refreshed; each
-    added account passes the plan's bank-account limit; the first full sync is queued."""
+    added account passes the plan's bank-account limit. The caller commits, then queues the
+    first sync with `first_sync` (a job deferred before the rows are committed could run
+    before they are visible, and skip the connection as gone)."""
     connection_id, connected_at, created = await repo.upsert_connection(
         s,
         organization_id=organization_id,
@@ -155,15 +156,13 @@ async def store_link(
         },
     )
     linked = await repo.linked_accounts(s, connection_id, [a.provider_account_id for a in accounts])
-    await _first_sync(s, jobs, organization_id=organization_id, connection_id=connection_id)
     return Linked(connection_id, connected_at, created, linked)
 
 
-async def _first_sync(
+async def first_sync(
     s: AsyncSession, jobs: JobQueue, *, organization_id: uuid.UUID, connection_id: uuid.UUID
 ) -> None:
-    from server.banking.sync.requests import request_sync
-
+    """Queues the full sync of a freshly stored link, in a transaction after store_link's."""
     try:
         await request_sync(
             s, jobs, organization_id=organization_id, connection_id=connection_id, sync_type="full"

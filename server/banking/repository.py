@@ -348,6 +348,7 @@ async def upsert_account(
         "available_balance": account.available_balance,
         "last_four": account.mask,
         "status": account.status,
+        "is_active": account.status == "open",
         "updated_at": func.now(),
     }
     if account_number_sealed is not None:

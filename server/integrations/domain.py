@@ -11,7 +11,13 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from server.banking.linking import PlaidAdapter, Providers, provider_refusal, store_link
+from server.banking.linking import (
+    PlaidAdapter,
+    Providers,
+    first_sync,
+    provider_refusal,
+    store_link,
+)
 from server.context import principal, tenant
 from server.db.database import Database
 from server.encryption import Vault
@@ -71,13 +77,16 @@ class Integrations:
             linked = await store_link(
                 s,
                 self.vault,
-                self.jobs,
                 organization_id=t.organization_id,
                 plan=t.plan,
                 user_id=principal().user_id,
                 provider="PLAID",
                 link=link,
                 accounts=accounts,
+            )
+        async with tenant_transaction(self.db) as s:
+            await first_sync(
+                s, self.jobs, organization_id=t.organization_id, connection_id=linked.connection_id
             )
         return Connected(
             id=linked.connection_id,
