@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, select
+from sqlalchemy import ColumnElement, Row, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -315,7 +315,9 @@ async def upsert_connection(
         )
         .on_conflict_do_update(
             index_elements=[C.organization_id, C.provider, C.provider_item_id],
-            index_where=C.status == "ACTIVE",
+            # A literal, as the partial index has it: PostgreSQL infers the arbiter index from
+            # the predicate's text, which a bound parameter does not match.
+            index_where=text("status = 'ACTIVE'"),
             set_=values,
         )
         .returning(C.id, C.created_at, (C.id == connection_id).label("created"))

@@ -1,0 +1,75 @@
+"""The test stack's provider sandbox, as the banking route tests need it: Teller enrollments,
+Plaid public tokens, and waiting for a queued sync to finish."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+from server.config import SANDBOX_PLAID_CLIENT_ID, SANDBOX_PLAID_SECRET
+from server.db.database import Database
+
+PLAID_KEYS = {"client_id": SANDBOX_PLAID_CLIENT_ID, "secret": SANDBOX_PLAID_SECRET}
+
+
+def teller_token() -> str:
+    """A fresh sandbox enrollment: a checking and a savings account at Chase."""
+    return f"test_token_{uuid.uuid4().hex}"
+
+
+def enrollment(token: str, enrollment_id: str | None = None) -> dict[str, Any]:
+    """Teller Connect's payload, as seed 004's example has it."""
+    return {
+        "accessToken": token,
+        "enrollment": {
+            "id": enrollment_id or f"enr_{uuid.uuid4().hex[:12]}",
+            "institution": {"id": "chase", "name": "Chase Bank"},
+        },
+    }
+
+
+def teller_knob(sandbox_url: str, token: str, **settings: Any) -> None:
+    response = httpx.post(
+        f"{sandbox_url}/teller/_sandbox/enrollments",
+        json={"access_token": token, **settings},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+
+
+def plaid_public_token(sandbox_url: str, *, accounts: list[str] | None = None) -> str:
+    options: dict[str, Any] = {"transactions": {"count_per_account": 5}}
+    if accounts is not None:
+        options["accounts"] = accounts
+    response = httpx.post(
+        f"{sandbox_url}/plaid/sandbox/public_token/create",
+        json={
+            **PLAID_KEYS,
+            "institution_id": "ins_3",
+            "initial_products": ["transactions"],
+            "options": options,
+        },
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["public_token"])
+
+
+async def wait_for_sync(db: Database, connection_id: str, *, timeout: float = 60.0) -> str:
+    """The connection's last sync status once the worker has finished a sync of it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        async with db.transaction() as s:
+            status = await s.scalar(
+                text("SELECT last_sync_status FROM bank_connections WHERE id = :id"),
+                {"id": uuid.UUID(connection_id)},
+            )
+        if status in ("SUCCESS", "FAILED"):
+            return str(status)
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"the sync of connection {connection_id} did not finish")
