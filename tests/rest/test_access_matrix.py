@@ -1,4 +1,5 @@
-"""Every route of tenancy, subscriptions, admin and budgets against every kind of caller.
+"""Every route of tenancy, subscriptions, admin, budgets, banking and integrations against every
+kind of caller.
 
 Callers: the OWNER, EDITOR and VIEWER of one organization (T), a signed-in user who is no
 member of T, the member of another organization (O), an anonymous caller, and an ADMIN who is
@@ -17,8 +18,11 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+import server.db.metadata  # noqa: F401  (the banking factories' foreign keys)
 from tests.factories.auth import SignedUp, sign_up, unique_email
+from tests.factories.banking import insert_account, insert_connection
 from tests.factories.organizations import add_member, create_org, invite
+from tests.rest.banking.sandbox import enrollment, plaid_public_token, teller_token
 from tests.rest.budgets.test_budgets import SEED_BODY
 from tests.rest.client import bearer, call
 
@@ -32,6 +36,10 @@ class World:
     org: str  # T
     other_org: str  # O
     users: dict[str, SignedUp]
+    sandbox_url: str
+    # A bank account of T, and one per caller to sync (a queued sync refuses a second one).
+    account: str
+    sync_accounts: dict[str, str]
     made_budgets: list[str] = field(default_factory=list)
 
     def headers(self, actor: str) -> dict[str, str]:
@@ -49,9 +57,18 @@ class World:
         user = add_member(self.rest, self.mail_dir, self.org, self.users["owner"].token, "VIEWER")
         return str(user.user["id"])
 
+    def teller_connect(self) -> dict[str, Any]:
+        """A fresh Teller enrollment and its first account (as T's owner previews it)."""
+        enr = enrollment(teller_token())
+        path = f"/api/v1/organizations/{self.org}/banking/preview"
+        preview = call(
+            self.rest, "POST", path, 200, json={"enrollment": enr}, headers=self.headers("owner")
+        )
+        return {"enrollment": enr, "selectedAccountIds": [preview["data"]["accounts"][0]["id"]]}
+
 
 @pytest.fixture(scope="module")
-async def world(rest, mail_dir, db) -> World:
+async def world(rest, mail_dir, db, stack) -> World:
     # T's billing owner is not one of the callers: the callers' own plan changes (the
     # subscription routes) must not move T's budget limit.
     billing = sign_up(rest)
@@ -82,6 +99,12 @@ async def world(rest, mail_dir, db) -> World:
             text("UPDATE users SET current_plan = 'ULTIMATE' WHERE id = :id"),
             {"id": billing.user["id"]},
         )
+    connection = await insert_connection(db, org, billing.user["id"])
+    account = await insert_account(db, org, connection)
+    sync_accounts = {}
+    for actor in ACTORS:
+        own = await insert_connection(db, org, billing.user["id"])
+        sync_accounts[actor] = str(await insert_account(db, org, own))
     users = {
         "owner": owner,
         "editor": editor,
@@ -90,7 +113,16 @@ async def world(rest, mail_dir, db) -> World:
         "other_org": other_member,
         "admin": admin,
     }
-    return World(rest, mail_dir, org, other["id"], users)
+    return World(
+        rest,
+        mail_dir,
+        org,
+        other["id"],
+        users,
+        sandbox_url=stack.sandbox_url,
+        account=str(account),
+        sync_accounts=sync_accounts,
+    )
 
 
 Request = tuple[str, str, dict[str, Any] | None]
@@ -256,6 +288,62 @@ ROUTES = [
         lambda w, a: ("DELETE", ORG.format(org=w.org) + f"/budgets/{w.budget()}", None),
         _statuses(204, write=True),
     ),
+    Route(
+        "banking preview",
+        lambda w, a: (
+            "POST",
+            ORG.format(org=w.org) + "/banking/preview",
+            {"enrollment": enrollment(teller_token())},
+        ),
+        _statuses(200, write=True),
+    ),
+    Route(
+        "banking connect",
+        lambda w, a: ("POST", ORG.format(org=w.org) + "/banking/connect", w.teller_connect()),
+        _statuses(201, write=True),
+    ),
+    Route(
+        "list bank accounts",
+        lambda w, a: ("GET", ORG.format(org=w.org) + "/banking/accounts", None),
+        _statuses(200),
+    ),
+    Route(
+        "get bank account",
+        lambda w, a: ("GET", f"/api/v1/banking/accounts/{w.account}?organizationId={w.org}", None),
+        _statuses(200),
+    ),
+    Route(
+        "list transactions",
+        lambda w, a: ("GET", ORG.format(org=w.org) + "/banking/transactions", None),
+        _statuses(200),
+    ),
+    Route(
+        "sync bank account",
+        lambda w, a: (
+            "POST",
+            ORG.format(org=w.org) + f"/banking/accounts/{w.sync_accounts[a]}/sync",
+            {"syncType": "full"},
+        ),
+        _statuses(200, write=True),
+    ),
+    Route(
+        "spending by category",
+        lambda w, a: (
+            "GET",
+            ORG.format(org=w.org) + "/banking/analytics/spending/categories",
+            None,
+        ),
+        _statuses(200),
+    ),
+    Route(
+        "connect integration",
+        lambda w, a: (
+            "POST",
+            ORG.format(org=w.org) + "/integrations/PLAID/connect",
+            {"code": plaid_public_token(w.sandbox_url, accounts=["checking"]), "state": "s"},
+        ),
+        _statuses(201, write=True),
+    ),
 ]
 
 
@@ -305,3 +393,26 @@ def test_no_refused_call_changed_either_organization(world: World):
     assert roles[world.users["editor"].user["id"]] == "EDITOR"
     for outsider in ("non_member", "other_org", "admin"):
         assert world.users[outsider].user["id"] not in roles
+
+
+async def test_only_allowed_calls_linked_banks(world: World, db):
+    """Runs after the matrix: T holds the factory's connections plus the two Teller and the two
+    Plaid links its OWNER and EDITOR made; O holds none."""
+    async with db.transaction() as s:
+        held = dict(
+            (
+                await s.execute(
+                    text(
+                        "SELECT provider, count(*) FROM bank_connections"
+                        " WHERE organization_id = :o GROUP BY provider"
+                    ),
+                    {"o": world.org},
+                )
+            ).all()
+        )
+        other = await s.scalar(
+            text("SELECT count(*) FROM bank_connections WHERE organization_id = :o"),
+            {"o": world.other_org},
+        )
+    assert held == {"PLAID": 1 + len(ACTORS) + 2, "TELLER": 2}
+    assert other == 0
