@@ -13,6 +13,7 @@ import uuid
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Computed,
@@ -262,3 +263,27 @@ class BankSyncLog(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[dt.datetime] = _now()
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BankTransactionTotals(Base):
+    """Per account: how many transactions, money in and money out (positive), kept by
+    statement-level triggers on bank_transactions (migration 0010) in the writing statement's
+    own transaction, so every writer (sync, COPY, a test factory) keeps them exact.
+
+    The transaction list's summary over an organization or one account, the unfiltered list
+    that a million-row organization opens with, reads these rows instead of aggregating every
+    transaction (about 200 ms at 1,000,000 rows on 2 cores). One row per account keeps two
+    syncs of different connections from contending on a row."""
+
+    __tablename__ = "bank_transaction_totals"
+    __table_args__ = (Index("ix_bank_transaction_totals_organization", "organization_id"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("financial_accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE")
+    )
+    transactions: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    income: Mapped[Decimal] = mapped_column(Numeric(20, 2), server_default=text("0"))
+    expenses: Mapped[Decimal] = mapped_column(Numeric(20, 2), server_default=text("0"))
