@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from google.protobuf.struct_pb2 import NULL_VALUE, Value
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from fingate.banking.v1 import account_pb2 as apb
 from fingate.banking.v1 import banking_service_pb2 as spb
@@ -30,11 +29,6 @@ def time_or_null(value: dt.datetime | None) -> Value:
     if value is None:
         return NULL
     return Value(string_value=value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-
-
-def _seconds(value: dt.datetime) -> Timestamp:
-    # Whole seconds, as every documented time; cheaper than to_timestamp on the hot path.
-    return Timestamp(seconds=int(value.timestamp()))
 
 
 def _masked(last_four: str | None) -> Value:
@@ -142,30 +136,11 @@ def account(view: AccountView) -> spb.GetAccountResponse:
     )
 
 
-def _transaction(r: Any) -> tpb.Transaction:
-    amount: Decimal = r.amount
-    return tpb.Transaction(
-        id=str(r.id),
-        account_id=str(r.account_id),
-        account_name=r.account_name,
-        amount=float(amount),
-        description=r.description,
-        merchant_name=text_or_null(r.merchant_name),
-        merchant_category=text_or_null(r.merchant_category),
-        category=text_or_null(r.category),
-        subcategory=text_or_null(r.subcategory),
-        date=_seconds(r.date),
-        timestamp=_seconds(r.timestamp or r.date),
-        pending=r.pending,
-        currency_code=r.currency_code,
-        transaction_type="debit" if amount < 0 else "credit",
-    )
-
-
 def transactions(page: TransactionPage) -> spb.ListTransactionsResponse:
-    return spb.ListTransactionsResponse(
+    # The hot path: fields are set in place on messages the response owns (no temporary
+    # Value or Timestamp messages to copy), about half the CPU of building them by keyword.
+    resp = spb.ListTransactionsResponse(
         success=True,
-        data=[_transaction(r) for r in page.rows],
         pagination=pagination(page.page, page.total),
         summary=tpb.TransactionSummary(
             total_income=float(page.income),
@@ -174,6 +149,33 @@ def transactions(page: TransactionPage) -> spb.ListTransactionsResponse:
             transaction_count=page.total,
         ),
     )
+    add = resp.data.add
+    for r in page.rows:
+        m = add()
+        m.id = str(r.id)
+        m.account_id = str(r.account_id)
+        m.account_name = r.account_name
+        amount: Decimal = r.amount
+        m.amount = float(amount)
+        m.description = r.description
+        _text(m.merchant_name, r.merchant_name)
+        _text(m.merchant_category, r.merchant_category)
+        _text(m.category, r.category)
+        _text(m.subcategory, r.subcategory)
+        date: dt.datetime = r.date
+        m.date.seconds = int(date.timestamp())
+        m.timestamp.seconds = int((r.timestamp or date).timestamp())
+        m.pending = r.pending
+        m.currency_code = r.currency_code
+        m.transaction_type = "debit" if amount < 0 else "credit"
+    return resp
+
+
+def _text(target: Value, value: str | None) -> None:
+    if value is None:
+        target.null_value = NULL_VALUE
+    else:
+        target.string_value = value
 
 
 def queued(q: QueuedSync) -> spb.SyncAccountResponse:
