@@ -33,15 +33,6 @@ def enrollment(token: str, enrollment_id: str | None = None) -> dict[str, Any]:
     }
 
 
-def teller_knob(sandbox_url: str, token: str, **settings: Any) -> None:
-    response = httpx.post(
-        f"{sandbox_url}/teller/_sandbox/enrollments",
-        json={"access_token": token, **settings},
-        timeout=30,
-    )
-    assert response.status_code == 200, response.text
-
-
 def plaid_public_token(sandbox_url: str, *, accounts: list[str] | None = None) -> str:
     options: dict[str, Any] = {"transactions": {"count_per_account": 5}}
     if accounts is not None:

@@ -10,7 +10,7 @@ from server.config import DEV_ENCRYPTION_KEY
 from server.encryption import Vault
 from tests.factories.auth import sign_up
 from tests.factories.organizations import personal_org_id
-from tests.rest.banking.sandbox import enrollment, teller_knob, teller_token, wait_for_sync
+from tests.rest.banking.sandbox import enrollment, teller_token, wait_for_sync
 from tests.rest.client import RFC3339_Z, UUID, assert_mappr_error, bearer, call
 
 PREVIEW_ACCOUNT_KEYS = {
@@ -91,7 +91,7 @@ async def test_preview__documented_shape_and_nothing_stored(rest, db):
     assert listed["data"] == []
 
 
-async def test_preview__refused_token_missing_fields_and_teller_down(rest, stack):
+async def test_preview__refused_token_missing_fields_and_teller_down(rest, knobs):
     user = sign_up(rest)
     body = preview(rest, user.token, {"enrollment": enrollment("live_token_x")}, status=400)
     assert_mappr_error(body, code="INVALID_INPUT", status=400, details=True)
@@ -103,7 +103,7 @@ async def test_preview__refused_token_missing_fields_and_teller_down(rest, stack
         "enrollment.enrollment.institution.id",
     }
     token = teller_token()
-    teller_knob(stack.sandbox_url, token, server_errors=10)
+    knobs.teller(token, server_errors=10)
     body = preview(rest, user.token, {"enrollment": enrollment(token)}, status=503)
     assert_mappr_error(body, code="PROVIDER_ERROR", status=503)
 
