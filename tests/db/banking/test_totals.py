@@ -124,3 +124,19 @@ async def test_sync_upserts_under_rls(db, app_db):
     assert (await assert_exact(db, org))[acc] == (2, Decimal("300.00"), Decimal("20.00"))
     await apply(TransactionPage(modified=[txn("t1", pid, "-25.00")], removed=["t2"]))
     assert (await assert_exact(db, org))[acc] == (1, Decimal("0"), Decimal("25.00"))
+
+
+async def test_deleting_a_connection_as_the_server_role(db, app_db):
+    user, org = await insert_org(db)
+    conn = await insert_connection(db, org, user)
+    acc = await insert_account(db, org, conn)
+    await insert_transactions(db, org, acc, [Txn("-3.00", DAY), Txn("7.00", DAY)])
+    assert (await assert_exact(db, org))[acc] == (2, Decimal("7.00"), Decimal("3.00"))
+    async with app_db.transaction() as s:
+        await bind_organization(s, org)
+        await s.execute(text("DELETE FROM bank_transactions WHERE amount < 0"))
+    assert (await assert_exact(db, org))[acc] == (1, Decimal("7.00"), Decimal("0"))
+    async with app_db.transaction() as s:
+        await bind_organization(s, org)
+        await s.execute(text("DELETE FROM bank_connections WHERE id = :c"), {"c": conn})
+    assert await _totals(db, org) == ({}, {})
