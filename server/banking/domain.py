@@ -29,7 +29,7 @@ from server.banking.linking import (
     provider_refusal,
     store_link,
 )
-from server.banking.sync.requests import request_sync
+from server.banking.sync.requests import SYNC_TYPES, request_sync
 from server.common.ids import parse_id
 from server.common.pagination import PageRequest
 from server.common.validation import Violations
@@ -41,7 +41,6 @@ from server.jobs.app import JobQueue
 from server.providers.base import ProviderAccount, ProviderError
 from server.tenancy.session import tenant_transaction
 
-SYNC_TYPES = ("full", "incremental")
 # What a client is told to expect; a sync of a few months of transactions takes seconds, a
 # first full sync of a large item a few minutes.
 SYNC_ESTIMATE = dt.timedelta(minutes=5)
