@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from tests.factories.auth import sign_up
 from tests.factories.banking import Txn, insert_account, insert_transactions
-from tests.rest.banking.conftest import make_bank
+from tests.rest.banking.bank import make_bank
 from tests.rest.client import RFC3339_Z, UUID, assert_mappr_error, bearer, call
 
 LIST_KEYS = {

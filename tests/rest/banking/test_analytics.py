@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from tests.factories.banking import Txn, insert_transactions
-from tests.rest.banking.conftest import Bank, make_bank
+from tests.rest.banking.bank import Bank, make_bank
 from tests.rest.client import assert_mappr_error, call
 
 PATH = "/api/v1/banking/analytics/spending/categories"

@@ -7,7 +7,7 @@ import uuid
 
 from sqlalchemy import text
 
-from tests.rest.banking.conftest import make_bank
+from tests.rest.banking.bank import make_bank
 from tests.rest.client import RFC3339_Z, assert_mappr_error, call
 
 

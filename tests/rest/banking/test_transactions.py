@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.factories.banking import Txn, insert_transactions
-from tests.rest.banking.conftest import Bank, make_bank
+from tests.rest.banking.bank import Bank, make_bank
 from tests.rest.client import assert_mappr_error, call
 
 ITEM_KEYS = {

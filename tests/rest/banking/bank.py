@@ -1,4 +1,4 @@
-"""An organization with a bank connection and two accounts, written through the factories."""
+"""A test organization with a bank connection and two accounts, written through the factories."""
 
 from __future__ import annotations
 
