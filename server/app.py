@@ -2,29 +2,40 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from fingate.accounts.v1 import account_service_pb2, account_service_pb2_grpc
 from fingate.admin.v1 import admin_service_pb2, admin_service_pb2_grpc
 from fingate.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
+from fingate.banking.v1 import connection_service_pb2, connection_service_pb2_grpc
 from fingate.budgets.v1 import budget_service_pb2, budget_service_pb2_grpc
 from fingate.organizations.v1 import organization_service_pb2, organization_service_pb2_grpc
 from fingate.subscriptions.v1 import subscription_service_pb2, subscription_service_pb2_grpc
 from fingate.system.v1 import system_service_pb2, system_service_pb2_grpc
+from server.accounts.domain import Accounts
+from server.accounts.servicer import AccountServicer
 from server.admin.domain import Admin
 from server.admin.servicer import AdminServicer
 from server.auth.authenticator import Authenticator
 from server.auth.domain import Auth
 from server.auth.servicer import AuthServicer
+from server.banking.connections.domain import Connections
+from server.banking.connections.servicer import ConnectionServicer
 from server.budgets.domain import Budgets
 from server.budgets.servicer import BudgetServicer
+from server.cache.store import make_cache
 from server.config import Settings
 from server.contract.registry import Registry
 from server.db.database import Database
+from server.encryption import Vault
+from server.errors import ProviderFailure
 from server.interceptors.auth import AuthInterceptor
 from server.interceptors.errors import ErrorInterceptor
 from server.interceptors.metrics import MetricsInterceptor
@@ -37,11 +48,31 @@ from server.metrics.recorder import RequestMetrics
 from server.organizations.domain import Organizations
 from server.organizations.servicer import OrganizationServicer
 from server.payments.gateway import PaymentGateway
-from server.ratelimit.limiter import Limiter, make_storage
+from server.providers.registry import BankProvider
+from server.ratelimit.limiter import Limiter, make_buckets, make_storage
 from server.ratelimit.policy import Policy
 from server.subscriptions.domain import Subscriptions
 from server.subscriptions.servicer import SubscriptionServicer
 from server.system.servicer import SystemServicer
+
+
+# INTERIM (replaced by server.providers.registry.provider_for and
+# server.banking.sync.requests.request_sync when they land in main).
+def provider_for(name: str, settings: Settings) -> BankProvider:
+    raise ProviderFailure()
+
+
+async def request_sync(
+    s: Any,
+    jobs: JobQueue,
+    *,
+    organization_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    account_id: uuid.UUID | None = None,
+    sync_type: str = "incremental",
+) -> int:
+    return 0
+
 
 # Every fingate service the server mounts, by its generated module.
 SERVICE_MODULES = [
@@ -51,6 +82,8 @@ SERVICE_MODULES = [
     budget_service_pb2,
     subscription_service_pb2,
     admin_service_pb2,
+    connection_service_pb2,
+    account_service_pb2,
 ]
 
 
@@ -77,7 +110,11 @@ def build(settings: Settings) -> App:
         ErrorInterceptor(registry),
         AuthInterceptor(registry, Authenticator(db, settings)),
         TenantInterceptor(registry, db),
-        RateLimitInterceptor(registry, Policy(settings), Limiter(make_storage(settings))),
+        RateLimitInterceptor(
+            registry,
+            Policy(settings),
+            Limiter(make_storage(settings), make_buckets(settings)),
+        ),
     ]
     limit = settings.max_message_bytes
     server = grpc.aio.server(
@@ -104,6 +141,14 @@ def build(settings: Settings) -> App:
     payments = PaymentGateway.from_settings(settings)
     subscription_service_pb2_grpc.add_SubscriptionServiceServicer_to_server(
         SubscriptionServicer(Subscriptions(db, payments)), server
+    )
+    cache, vault = make_cache(settings), Vault.from_settings(settings)
+    providers = partial(provider_for, settings=settings)
+    connection_service_pb2_grpc.add_ConnectionServiceServicer_to_server(
+        ConnectionServicer(Connections(db, jobs, cache, vault, providers, request_sync)), server
+    )
+    account_service_pb2_grpc.add_AccountServiceServicer_to_server(
+        AccountServicer(Accounts(db, cache, vault, providers)), server
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
