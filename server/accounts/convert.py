@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from fingate.accounts.v1 import account_pb2 as pb
 from fingate.accounts.v1 import account_service_pb2 as spb
@@ -46,11 +46,15 @@ def account(row: Any) -> pb.Account:
     )
 
 
-def account_list(rows: list[Any]) -> spb.AccountList:
+AccountList = TypeVar("AccountList", spb.ListAccountsResponse, spb.ListProviderAccountsResponse)
+
+
+def account_list(kind: type[AccountList], rows: list[Any]) -> AccountList:
+    """Either list response: the accounts, their counts and balances summed per currency."""
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for r in rows:
         totals[r.currency] += r.balance
-    return spb.AccountList(
+    return kind(
         accounts=[account(r) for r in rows],
         total_count=len(rows),
         active_count=sum(1 for r in rows if r.is_active),

@@ -21,6 +21,7 @@ from fingate.accounts.v1 import account_pb2 as pb
 from fingate.accounts.v1 import account_service_pb2 as spb
 from server.accounts import convert
 from server.accounts import repository as repo
+from server.accounts.convert import AccountList
 from server.accounts.types import ACCOUNT_TYPES
 from server.audit.trail import record
 from server.banking.models import FinancialAccount
@@ -116,7 +117,7 @@ class Accounts:
         self.vault = vault
         self.providers = providers
 
-    async def listing(self, *, active_only: bool, account_type: str) -> spb.AccountList:
+    async def listing(self, *, active_only: bool, account_type: str) -> spb.ListAccountsResponse:
         account_type = account_type.strip().lower()
         if account_type and account_type not in ACCOUNT_TYPES:
             raise InvalidInput(
@@ -125,16 +126,20 @@ class Accounts:
             )
         org_id = tenant().organization_id
         return await self._cached_list(
+            spb.ListAccountsResponse,
             f"{org_id}|all|{int(active_only)}|{account_type}",
             org_id,
             active_only=active_only,
             subtype=account_type or None,
         )
 
-    async def by_connection(self, connection_id: str, *, active_only: bool) -> spb.AccountList:
+    async def by_connection(
+        self, connection_id: str, *, active_only: bool
+    ) -> spb.ListProviderAccountsResponse:
         cid = _id(connection_id, CONNECTION_NOT_FOUND)
         org_id = tenant().organization_id
         return await self._cached_list(
+            spb.ListProviderAccountsResponse,
             f"{org_id}|connection:{cid}|{int(active_only)}",
             org_id,
             connection_id=cid,
@@ -296,17 +301,18 @@ class Accounts:
 
     async def _cached_list(
         self,
+        kind: type[AccountList],
         variant: str,
         org_id: uuid.UUID,
         *,
         connection_id: uuid.UUID | None = None,
         active_only: bool,
         subtype: str | None = None,
-    ) -> spb.AccountList:
+    ) -> AccountList:
         key = keys.user_accounts(principal().user_id)
         cached = await self.cache.get(key, variant)
         if cached is not None:
-            return spb.AccountList.FromString(cached)
+            return kind.FromString(cached)
         async with tenant_transaction(self.db) as s:
             if connection_id is not None and not await repo.connection_exists(
                 s, org_id, connection_id
@@ -319,7 +325,7 @@ class Accounts:
                 active_only=active_only,
                 subtype=subtype,
             )
-        found = convert.account_list(rows)
+        found = convert.account_list(kind, rows)
         await self.cache.put(key, variant, found.SerializeToString())
         return found
 

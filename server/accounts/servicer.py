@@ -17,7 +17,9 @@ class AccountServicer(account_service_pb2_grpc.AccountServiceServicer):
     def __init__(self, accounts: Accounts):
         self._accounts = accounts
 
-    async def ListAccounts(self, request: pb.ListAccountsRequest, context: Ctx) -> pb.AccountList:
+    async def ListAccounts(
+        self, request: pb.ListAccountsRequest, context: Ctx
+    ) -> pb.ListAccountsResponse:
         return await self._accounts.listing(
             active_only=request.active_only, account_type=request.account_type
         )
@@ -42,7 +44,7 @@ class AccountServicer(account_service_pb2_grpc.AccountServiceServicer):
 
     async def ListProviderAccounts(
         self, request: pb.ListProviderAccountsRequest, context: Ctx
-    ) -> pb.AccountList:
+    ) -> pb.ListProviderAccountsResponse:
         return await self._accounts.by_connection(
             request.connection_id, active_only=request.active_only
         )
