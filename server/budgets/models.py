@@ -77,3 +77,5 @@ class BudgetAlert(Base):
     budget_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("budgets.id", ondelete="CASCADE"))
     threshold: Mapped[int] = mapped_column(Integer)
     enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # The start of the budget period whose crossing was mailed: one mail per alert per period.
+    notified_period_start: Mapped[dt.date | None] = mapped_column(Date)

@@ -25,7 +25,7 @@ from server.jobs.conninfo import psycopg_conninfo
 log = logging.getLogger("fingate.jobs")
 
 # Modules whose import registers tasks; the worker imports them all before it starts.
-TASK_MODULES = ["server.mail.delivery", "server.jobs.maintenance"]
+TASK_MODULES = ["server.mail.delivery", "server.jobs.maintenance", "server.banking.sync.tasks"]
 
 app = procrastinate.App(connector=PsycopgConnector(), import_paths=TASK_MODULES)
 

@@ -10,6 +10,7 @@ import smtplib
 from email.message import EmailMessage
 
 from procrastinate import JobContext
+from procrastinate.exceptions import AlreadyEnqueued
 
 from server.config import Settings
 from server.db.database import Database
@@ -51,6 +52,16 @@ async def request_delivery(jobs: JobQueue) -> None:
     """After committing mail to the outbox: have it sent soon. Never fails the caller."""
     try:
         await jobs.defer(deliver_mail, queueing_lock=DELIVER_LOCK)
+    except Exception:  # the mail is committed; the periodic sweep sends it
+        log.warning("mail delivery not deferred; the periodic sweep will send it", exc_info=True)
+
+
+async def request_delivery_from_worker() -> None:
+    """The same, from a job: the worker's app is connected already."""
+    try:
+        await deliver_mail.configure(queueing_lock=DELIVER_LOCK).defer_async()
+    except AlreadyEnqueued:
+        pass
     except Exception:  # the mail is committed; the periodic sweep sends it
         log.warning("mail delivery not deferred; the periodic sweep will send it", exc_info=True)
 

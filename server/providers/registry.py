@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from server.providers.base import ProviderAccount, TransactionPage
+from server.config import Settings
+from server.providers.base import (
+    PROVIDERS,
+    SUPPORTED_PROVIDERS,
+    ProviderAccount,
+    TransactionPage,
+)
 
 
 class BankProvider(Protocol):
@@ -28,3 +34,28 @@ class BankProvider(Protocol):
     async def remove(self, access_token: str) -> None:
         """Revokes the grant at the provider (Plaid /item/remove)."""
         ...
+
+
+class UnsupportedProvider(ValueError):
+    """A provider name fingate does not (yet) connect to."""
+
+
+def provider_for(name: str, settings: Settings) -> BankProvider:
+    """The adapter for `name` ("PLAID", "TELLER"; any case). MX is known but refused as
+    coming soon (seed 000); any other name is refused as unknown."""
+    key = name.strip().upper()
+    if key == "PLAID":
+        from server.providers.plaid import PlaidProvider
+
+        return PlaidProvider(settings)
+    if key == "TELLER":
+        from server.providers.teller import TellerProvider
+
+        return TellerProvider(settings)
+    if key in PROVIDERS:
+        raise UnsupportedProvider(
+            f"{key} is coming soon; supported: {', '.join(SUPPORTED_PROVIDERS)}"
+        )
+    raise UnsupportedProvider(
+        f"unknown provider {name!r}; supported: {', '.join(SUPPORTED_PROVIDERS)}"
+    )

@@ -7,10 +7,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from server.sandbox import stripe
+from server.sandbox import plaid, stripe, teller
 
-# Each provider's routes live under its own API's paths (Stripe: /v1/...); add new providers here.
-PROVIDERS: list[list[BaseRoute]] = [stripe.ROUTES]
+# Each provider's routes live under its own API's paths (Stripe: /v1/..., Plaid: /plaid/...,
+# Teller: /teller/...); add new providers here.
+PROVIDERS: list[list[BaseRoute]] = [stripe.ROUTES, plaid.ROUTES, teller.ROUTES]
 
 
 async def health(request: Request) -> JSONResponse:

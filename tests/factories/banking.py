@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from server.banking.models import BankConnection, BankTransaction, FinancialAccount
 from server.common.ids import new_id
 from server.config import DEV_ENCRYPTION_KEY
+from server.db import metadata as _every_table  # noqa: F401  (foreign keys resolve by name)
 from server.db.database import Database
 from server.encryption import Vault
 
@@ -130,3 +131,24 @@ async def insert_transactions(
         async with db.transaction() as s:
             await s.execute(insert(BankTransaction), rows)
     return ids
+
+
+async def insert_org(db: Database) -> tuple[uuid.UUID, uuid.UUID]:
+    """A user and an organization they own, for tests below the API: (user id, org id)."""
+    user, org = new_id(), new_id()
+    async with db.transaction() as s:
+        await s.execute(
+            text(
+                "INSERT INTO users (id, email, password_hash, first_name, last_name)"
+                " VALUES (:id, :email, 'x', 'Bank', 'Tester')"
+            ),
+            {"id": user, "email": f"bank-{user.hex}@example.com"},
+        )
+        await s.execute(
+            text(
+                "INSERT INTO organizations (id, name, slug, owner_id)"
+                " VALUES (:id, 'Bank test', :slug, :owner)"
+            ),
+            {"id": org, "slug": f"bank-{org.hex}", "owner": user},
+        )
+    return user, org

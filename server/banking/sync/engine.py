@@ -1,0 +1,349 @@
+"""One sync of one connection: accounts and balances, then transactions page by page.
+
+What users of aggregator-backed apps report most is duplicates and races, so:
+- every write is an upsert keyed on the provider's ids (server/banking/sync/store.py): a re-run,
+  a retry after a crash or a relink never adds a row twice;
+- each page of changes and the cursor that follows it commit in one transaction, so a sync
+  killed mid-way resumes after the last committed page, and a page is never half applied;
+- TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION restarts from the last committed cursor;
+- one sync per connection at a time: the job lock (server/banking/sync/requests.py).
+
+Provider failures are counted on the connection (`errorCount`, `lastError`). A login the user
+must renew makes it DISCONNECTED, a revoked grant FAILED (seed 000); neither is retried. An
+outage is retried by the job queue's backoff.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+
+from server.banking.models import BankConnection, BankSyncLog, BankSyncState, FinancialAccount
+from server.banking.sync import store
+from server.budgets import alerts as budget_alerts
+from server.encryption import Vault
+from server.jobs.app import Runtime
+from server.mail.delivery import request_delivery_from_worker
+from server.providers.base import (
+    AccessRevoked,
+    LoginRequired,
+    MutationDuringPagination,
+    ProviderError,
+)
+from server.providers.registry import BankProvider
+from server.tenancy.session import bind_organization
+
+log = logging.getLogger("fingate.banking.sync")
+
+PAGE_SIZE = 500
+# Restarts after MUTATION_DURING_PAGINATION before the job gives up (and is retried later).
+MAX_RESTARTS = 5
+
+
+@dataclass(slots=True)
+class SyncResult:
+    accounts: int = 0
+    pages: int = 0
+    added: int = 0
+    modified: int = 0
+    removed: int = 0
+    skipped: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "accounts": self.accounts,
+            "pages": self.pages,
+            "added": self.added,
+            "modified": self.modified,
+            "removed": self.removed,
+        }
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def sync(
+    rt: Runtime,
+    *,
+    organization_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    sync_type: str,
+    job_id: int | None,
+    provider: BankProvider | None = None,
+) -> SyncResult:
+    """Runs the sync; returns its counts. Raises on transient provider failures (to retry)."""
+    from server.providers.registry import provider_for
+
+    result = SyncResult()
+    started = _now()
+    async with rt.db.transaction() as s:
+        await bind_organization(s, organization_id)
+        conn = await s.get(BankConnection, connection_id, with_for_update=True)
+        if conn is None or conn.status != "ACTIVE":
+            # Deleted or disconnected since it was queued: nothing to do, nothing to retry.
+            await _finish_state(s, connection_id, "PAUSED" if conn else None)
+            result.skipped = True
+            return result
+        provider_name, sealed = conn.provider, conn.access_token_sealed
+        cursor = "" if sync_type == "full" else conn.sync_cursor
+        if sync_type == "full":
+            conn.sync_cursor = ""
+        conn.last_sync_status = "IN_PROGRESS"
+        await _start_state(s, organization_id, connection_id, sync_type, job_id, started)
+        await s.execute(
+            update(FinancialAccount)
+            .where(FinancialAccount.connection_id == connection_id)
+            .values(sync_status="syncing")
+        )
+
+    adapter = provider or provider_for(provider_name, rt.settings)
+    token = Vault.from_settings(rt.settings).unseal(sealed)
+    try:
+        await _sync_accounts(rt, adapter, token, organization_id, connection_id, result)
+        await _sync_transactions(rt, adapter, token, organization_id, connection_id, cursor, result)
+    except (LoginRequired, AccessRevoked) as exc:
+        status = "FAILED" if exc.permanent else "DISCONNECTED"
+        await _fail(rt, organization_id, connection_id, exc, job_id, sync_type, started, status)
+        log.warning(
+            "bank sync stopped: connection %s is now %s (%s)", connection_id, status, exc.code
+        )
+        return result
+    except ProviderError as exc:
+        await _fail(rt, organization_id, connection_id, exc, job_id, sync_type, started, None)
+        raise
+    await _succeed(rt, organization_id, connection_id, result, job_id, sync_type, started)
+    log.info(
+        "bank sync done",
+        extra={"connection_id": str(connection_id), **result.as_dict()},
+    )
+    return result
+
+
+async def _sync_accounts(
+    rt: Runtime,
+    adapter: BankProvider,
+    token: str,
+    organization_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    result: SyncResult,
+) -> None:
+    accounts = await adapter.accounts(token)
+    vault = Vault.from_settings(rt.settings)
+    async with rt.db.transaction() as s:
+        await bind_organization(s, organization_id)
+        result.accounts = await store.upsert_accounts(
+            s,
+            vault,
+            organization_id=organization_id,
+            connection_id=connection_id,
+            accounts=accounts,
+            # Teller connections hold only the accounts the user selected at connect time.
+            add_new=adapter.name == "PLAID",
+        )
+
+
+async def _sync_transactions(
+    rt: Runtime,
+    adapter: BankProvider,
+    token: str,
+    organization_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    cursor: str,
+    result: SyncResult,
+) -> None:
+    restarts = 0
+    while True:
+        try:
+            page = await adapter.transactions(token, cursor, PAGE_SIZE)
+        except MutationDuringPagination:
+            restarts += 1
+            if restarts > MAX_RESTARTS:
+                raise
+            # The data changed under the pages already read: continue from the cursor that
+            # was committed with the last applied page, as the provider asks.
+            cursor = await _committed_cursor(rt, organization_id, connection_id)
+            log.info("bank sync restarting from the last committed cursor (%d)", restarts)
+            continue
+        async with rt.db.transaction() as s:
+            await bind_organization(s, organization_id)
+            applied = await store.apply_page(
+                s,
+                organization_id=organization_id,
+                connection_id=connection_id,
+                page=page,
+                complete_listing=adapter.name == "TELLER",
+            )
+            await s.execute(
+                update(BankConnection)
+                .where(BankConnection.id == connection_id)
+                .values(sync_cursor=page.next_cursor)
+            )
+            result.pages += 1
+            result.added += applied.added
+            result.modified += applied.modified
+            result.removed += applied.removed
+            await s.execute(
+                update(BankSyncState)
+                .where(BankSyncState.connection_id == connection_id)
+                .values(
+                    pages=BankSyncState.pages + 1,
+                    added=BankSyncState.added + applied.added,
+                    modified=BankSyncState.modified + applied.modified,
+                    removed=BankSyncState.removed + applied.removed,
+                    updated_at=_now(),
+                )
+            )
+        cursor = page.next_cursor
+        if not page.has_more:
+            return
+
+
+async def _committed_cursor(
+    rt: Runtime, organization_id: uuid.UUID, connection_id: uuid.UUID
+) -> str:
+    async with rt.db.transaction() as s:
+        await bind_organization(s, organization_id)
+        cursor = await s.scalar(
+            select(BankConnection.sync_cursor).where(BankConnection.id == connection_id)
+        )
+    return cursor or ""
+
+
+async def _start_state(
+    s: store.Session,
+    organization_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    sync_type: str,
+    job_id: int | None,
+    started: dt.datetime,
+) -> None:
+    existing = await s.scalar(
+        select(BankSyncState).where(BankSyncState.connection_id == connection_id)
+    )
+    values = {
+        "status": "IN_PROGRESS",
+        "sync_type": sync_type,
+        "job_id": job_id,
+        "pages": 0,
+        "added": 0,
+        "modified": 0,
+        "removed": 0,
+        "started_at": started,
+        "finished_at": None,
+        "updated_at": started,
+    }
+    if existing is None:
+        s.add(BankSyncState(organization_id=organization_id, connection_id=connection_id, **values))
+    else:
+        for key, value in values.items():
+            setattr(existing, key, value)
+
+
+async def _finish_state(s: store.Session, connection_id: uuid.UUID, status: str | None) -> None:
+    if status is None:
+        return
+    await s.execute(
+        update(BankSyncState)
+        .where(BankSyncState.connection_id == connection_id)
+        .values(status=status, finished_at=_now(), updated_at=_now())
+    )
+
+
+async def _succeed(
+    rt: Runtime,
+    organization_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    result: SyncResult,
+    job_id: int | None,
+    sync_type: str,
+    started: dt.datetime,
+) -> None:
+    finished = _now()
+    mails = 0
+    async with rt.db.transaction() as s:
+        await bind_organization(s, organization_id)
+        if result.added or result.modified or result.removed:
+            mails = await budget_alerts.notify(s, organization_id, finished.date())
+        await s.execute(
+            update(BankConnection)
+            .where(BankConnection.id == connection_id)
+            .values(
+                last_sync_at=finished,
+                last_sync_status="SUCCESS",
+                last_error=None,
+                error_count=0,
+            )
+        )
+        await s.execute(
+            update(FinancialAccount)
+            .where(FinancialAccount.connection_id == connection_id)
+            .values(sync_status="completed", last_sync_at=finished)
+        )
+        await _finish_state(s, connection_id, "SUCCESS")
+        s.add(
+            BankSyncLog(
+                organization_id=organization_id,
+                connection_id=connection_id,
+                sync_type=sync_type,
+                status="SUCCESS",
+                job_id=job_id,
+                added=result.added,
+                modified=result.modified,
+                removed=result.removed,
+                started_at=started,
+                finished_at=finished,
+            )
+        )
+    if mails:
+        await request_delivery_from_worker()
+
+
+async def _fail(
+    rt: Runtime,
+    organization_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    exc: ProviderError,
+    job_id: int | None,
+    sync_type: str,
+    started: dt.datetime,
+    connection_status: str | None,
+) -> None:
+    # The provider's message names the failure; it carries no token (adapters see to that).
+    message = f"{exc.code}: {exc}"[:1000]
+    async with rt.db.transaction() as s:
+        await bind_organization(s, organization_id)
+        values: dict[str, object] = {
+            "last_sync_status": "FAILED",
+            "last_error": message,
+            "error_count": BankConnection.error_count + 1,
+        }
+        if connection_status:
+            values["status"] = connection_status
+        await s.execute(
+            update(BankConnection).where(BankConnection.id == connection_id).values(**values)
+        )
+        await s.execute(
+            update(FinancialAccount)
+            .where(FinancialAccount.connection_id == connection_id)
+            .values(sync_status="failed")
+        )
+        await _finish_state(s, connection_id, "FAILED")
+        s.add(
+            BankSyncLog(
+                organization_id=organization_id,
+                connection_id=connection_id,
+                sync_type=sync_type,
+                status="FAILED",
+                job_id=job_id,
+                error_code=exc.code,
+                error_message=message,
+                started_at=started,
+                finished_at=_now(),
+            )
+        )

@@ -1,0 +1,72 @@
+"""Asking for a sync: one place that queues it, so no caller can start a second one.
+
+Two guards keep a connection to one sync at a time: procrastinate's queueing lock (a second
+request while one waits is refused, not queued twice) and its job lock (a job queued while
+another runs waits for it instead of racing it). The sync state tells a client which.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.banking.models import BankSyncState
+from server.errors import SyncInProgress
+from server.jobs.app import JobQueue
+
+SYNC_TYPES = ("full", "incremental")
+
+
+def lock_for(connection_id: uuid.UUID) -> str:
+    return f"bank-sync:{connection_id}"
+
+
+async def request_sync(
+    s: AsyncSession,
+    jobs: JobQueue,
+    *,
+    organization_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    account_id: uuid.UUID | None = None,
+    sync_type: str = "incremental",
+) -> int:
+    """Queues a sync of the connection and marks its state PENDING; returns the job id.
+
+    Raises SyncInProgress while one is queued or running. `s` is the caller's tenant
+    transaction; the state row is written in it.
+    """
+    # Late: the task module imports this one (lock_for).
+    from server.banking.sync.tasks import sync_connection
+
+    running = await s.scalar(
+        select(BankSyncState.status).where(BankSyncState.connection_id == connection_id)
+    )
+    if running == "IN_PROGRESS":
+        raise SyncInProgress("A sync of this account is already in progress")
+    job_id = await jobs.defer(
+        sync_connection,
+        queueing_lock=lock_for(connection_id),
+        lock=lock_for(connection_id),
+        organization_id=str(organization_id),
+        connection_id=str(connection_id),
+        sync_type=sync_type,
+    )
+    if job_id is None:
+        raise SyncInProgress("A sync of this account is already queued")
+    values = {
+        "status": "PENDING",
+        "sync_type": sync_type,
+        "job_id": job_id,
+        "account_id": account_id,
+        "updated_at": dt.datetime.now(dt.UTC),
+    }
+    await s.execute(
+        insert(BankSyncState)
+        .values(organization_id=organization_id, connection_id=connection_id, **values)
+        .on_conflict_do_update(index_elements=[BankSyncState.connection_id], set_=values)
+    )
+    return job_id
