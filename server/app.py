@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -28,6 +26,7 @@ from server.auth.domain import Auth
 from server.auth.servicer import AuthServicer
 from server.banking.connections.domain import Connections
 from server.banking.connections.servicer import ConnectionServicer
+from server.banking.sync.requests import request_sync
 from server.budgets.domain import Budgets
 from server.budgets.servicer import BudgetServicer
 from server.cache.store import make_cache
@@ -35,7 +34,6 @@ from server.config import Settings
 from server.contract.registry import Registry
 from server.db.database import Database
 from server.encryption import Vault
-from server.errors import ProviderFailure
 from server.interceptors.auth import AuthInterceptor
 from server.interceptors.errors import ErrorInterceptor
 from server.interceptors.metrics import MetricsInterceptor
@@ -48,31 +46,12 @@ from server.metrics.recorder import RequestMetrics
 from server.organizations.domain import Organizations
 from server.organizations.servicer import OrganizationServicer
 from server.payments.gateway import PaymentGateway
-from server.providers.registry import BankProvider
+from server.providers.registry import provider_for
 from server.ratelimit.limiter import Limiter, make_buckets, make_storage
 from server.ratelimit.policy import Policy
 from server.subscriptions.domain import Subscriptions
 from server.subscriptions.servicer import SubscriptionServicer
 from server.system.servicer import SystemServicer
-
-
-# INTERIM (replaced by server.providers.registry.provider_for and
-# server.banking.sync.requests.request_sync when they land in main).
-def provider_for(name: str, settings: Settings) -> BankProvider:
-    raise ProviderFailure()
-
-
-async def request_sync(
-    s: Any,
-    jobs: JobQueue,
-    *,
-    organization_id: uuid.UUID,
-    connection_id: uuid.UUID,
-    account_id: uuid.UUID | None = None,
-    sync_type: str = "incremental",
-) -> int:
-    return 0
-
 
 # Every fingate service the server mounts, by its generated module.
 SERVICE_MODULES = [

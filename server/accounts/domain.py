@@ -47,7 +47,7 @@ from server.providers.base import (
     ProviderError,
 )
 from server.providers.base import ACCOUNT_TYPES as COARSE_TYPES
-from server.providers.registry import BankProvider
+from server.providers.registry import BankProvider, UnsupportedProvider
 from server.ratelimit.deferred import charge
 from server.tenancy.session import tenant_transaction
 
@@ -217,8 +217,12 @@ class Accounts:
         self, org_id: uuid.UUID, cid: uuid.UUID, provider: str, sealed: str
     ) -> list[ProviderAccount]:
         try:
+            adapter = self.providers(provider)
+        except UnsupportedProvider as exc:
+            raise InvalidInput([FieldViolation("connection_id", str(exc))], str(exc)) from None
+        try:
             token = self.vault.unseal(sealed)
-            return await self.providers(provider).accounts(token)
+            return await adapter.accounts(token)
         except (LoginRequired, AccessRevoked, UnreadableSecret) as exc:
             permanent = isinstance(exc, AccessRevoked | UnreadableSecret)
             status = "FAILED" if permanent else "DISCONNECTED"

@@ -5,7 +5,6 @@ It is generous to the peer: no authentication, no tenant lookup, no rate limit, 
 front; the organization comes from the query. `python -m tests.bench.peer PORT DATABASE_URL`.
 """
 
-
 import datetime as dt
 import sys
 import uuid

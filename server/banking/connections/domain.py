@@ -33,13 +33,15 @@ from server.errors import (
     ConnectionAlreadyExists,
     ConnectionNotActive,
     ConnectionNotFound,
+    FieldViolation,
     Forbidden,
+    InvalidInput,
     ProviderFailure,
     SyncInProgress,
 )
 from server.jobs.app import JobQueue
-from server.providers.base import AccessRevoked, LoginRequired, ProviderError
-from server.providers.registry import BankProvider
+from server.providers.base import AccessRevoked, InvalidCredentials, LoginRequired, ProviderError
+from server.providers.registry import BankProvider, UnsupportedProvider
 from server.tenancy.session import tenant_transaction
 
 STATUSES = ("ACTIVE", "DISCONNECTED", "FAILED")
@@ -264,11 +266,11 @@ class Connections:
             raise expired from None
         try:
             adapter = self.providers(provider)
-        except ProviderError as exc:
-            raise ProviderFailure(str(exc)) from None
+        except UnsupportedProvider as exc:
+            raise InvalidInput([FieldViolation("provider", str(exc))], str(exc)) from None
         try:
             await adapter.check(token)
-        except (LoginRequired, AccessRevoked):
+        except (LoginRequired, AccessRevoked, InvalidCredentials):
             raise expired from None
         except ProviderError:
             raise ProviderFailure() from None

@@ -14,12 +14,21 @@ procrastinate stores job arguments as plain JSON, so the job carries the access 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 
+from procrastinate import JobContext
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.banking.sync.requests import lock_for
+from server.encryption import UnreadableSecret, Vault
 from server.jobs import queues
+from server.jobs.app import RETRY, app, runtime
+from server.providers.base import AccessRevoked, InvalidCredentials
+from server.providers.registry import UnsupportedProvider, provider_for
+
+log = logging.getLogger("fingate.banking.revocation")
 
 TASK_NAME = "banking.revoke_access"
 
@@ -40,9 +49,32 @@ async def queue_revocation(
         {
             "queue": queues.BANK_SYNC,
             "task": TASK_NAME,
-            # One provider call per connection at a time, after any sync job holding the lock.
-            "lock": f"bank-connection:{connection_id}",
+            # The sync's job lock: a sync of this connection still running finishes first.
+            "lock": lock_for(connection_id),
             "args": json.dumps(args),
         },
     )
     return int(job_id or 0)
+
+
+@app.task(name=TASK_NAME, queue=queues.BANK_SYNC, pass_context=True, retry=RETRY)
+async def revoke_access(
+    context: JobContext, provider: str, sealed_token: str, connection_id: str
+) -> str:
+    """Revokes the grant at the provider; a provider error raises, and the job is retried."""
+    settings = runtime(context).settings
+    try:
+        token = Vault.from_settings(settings).unseal(sealed_token)
+        adapter = provider_for(provider, settings)
+    except (UnreadableSecret, UnsupportedProvider) as exc:
+        # Nothing a retry can change; the reason stays in the job's log line.
+        log.warning(
+            "revocation impossible",
+            extra={"connection_id": connection_id, "error": type(exc).__name__},
+        )
+        return "impossible"
+    try:
+        await adapter.remove(token)
+    except (AccessRevoked, InvalidCredentials):
+        return "already revoked"  # the grant is gone already: what this job wanted
+    return "revoked"

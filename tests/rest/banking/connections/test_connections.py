@@ -241,7 +241,7 @@ async def test_delete_cascades_in_all_five_tables_and_queues_a_sealed_revocation
         audit = (await s.scalars(select(AuditEntry).where(AuditEntry.target_id == str(cid)))).all()
     assert len(jobs) == 1
     args, lock = jobs[0]
-    assert args["provider"] == "PLAID" and lock == f"bank-connection:{cid}"
+    assert args["provider"] == "PLAID" and lock == f"bank-sync:{cid}"
     # Job arguments are stored as plain JSON: the token travels sealed.
     assert "access-sandbox-secret" not in json.dumps(args)
     assert args["sealed_token"]
