@@ -288,3 +288,34 @@ async def test_the_account_list_reflects_a_disconnect_at_once(rest, db, owner):
     call(rest, "POST", path, 200, json={}, headers=headers)
     listed = call(rest, "GET", ACCOUNTS, 200, headers=headers)
     assert listed["total_balance_by_currency"] == {"USD": "20.00"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "content", "status"),
+    [
+        ("POST", SYNCS, b"{not json", 400),
+        ("GET", f"{ACCOUNTS}?active_only=maybe", None, 400),
+        ("GET", f"{ACCOUNTS}/a/b/c", None, 404),
+        ("PUT", ACCOUNTS, None, 404),
+        ("GET", "/api/v1/providers/x/accounts/y", None, 404),
+        ("POST", SYNCS, b"x" * (2 * 1024 * 1024), 413),
+    ],
+    ids=["bad-json", "bad-query", "no-route", "no-verb", "no-provider-route", "too-large"],
+)
+def test_envoys_own_replies_on_dashtam_paths_are_problems(rest, method, path, content, status):
+    user = sign_up(rest)
+    headers = {**bearer(user.token), "content-type": "application/json"}
+    response = rest.request(method, path, content=content, headers=headers)
+    problem = assert_problem(response, status)
+    assert problem["instance"] == path
+
+
+def test_an_unreachable_server_is_a_503_problem(rest_upstream_down):
+    problem = assert_problem(rest_upstream_down.get(ACCOUNTS), 503)
+    assert problem["detail"] == "Service temporarily unavailable"
+
+
+def test_other_families_keep_their_envelope(rest):
+    response = rest.get("/api/v1/banking/connections/a/b/c")
+    assert response.status_code == 404
+    assert response.json()["code"] == "RESOURCE_NOT_FOUND"
