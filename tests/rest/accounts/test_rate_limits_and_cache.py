@@ -168,3 +168,18 @@ async def test_buckets_and_cache_keys_live_in_redis(rate_redis_stacks, redis_for
         assert await redis.exists(keys) == 0
         got = c.get(f"/api/v1/banking/connections/{cid}", headers=bearer(u.token))
         assert got.json()["data"]["status"] == "DISCONNECTED"
+
+
+async def test_redis_down_reads_through_and_passes_unlimited(rate_redis_down_stack, db, user):
+    u, org = user
+    cid = await insert_connection(db, org, u.user["id"])
+    await insert_account(db, org, cid)
+    metadata = [("authorization", f"Bearer {u.token}")]
+    with accounts_stub(rate_redis_down_stack.grpc_target) as stub:
+        for _ in range(5):  # past API_READ's 3: nothing counts while the store is down
+            reply, call = stub.ListAccounts.with_call(pb.ListAccountsRequest(), metadata=metadata)
+            assert reply.total_count == 1
+            assert not set(HEADERS) & {k for k, _ in call.initial_metadata()}
+    log = rate_redis_down_stack.log_path("server").read_text()
+    assert "rate-limit store unreachable" in log
+    assert "cache store unreachable" in log
