@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -38,7 +39,7 @@ def assert_problem(response: httpx.Response, status: int, detail: str | None = N
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json"), response.headers
     body = response.json()
-    assert set(body) in ({"type", "title", "status", "detail", "instance", "trace_id"},), body
+    assert set(body) == {"type", "title", "status", "detail", "instance", "trace_id"}, body
     assert body["type"].startswith("https://api.dashtam.com/errors/")
     assert isinstance(body["title"], str) and body["title"]
     assert body["status"] == status
@@ -51,8 +52,6 @@ def assert_problem(response: httpx.Response, status: int, detail: str | None = N
 
 
 def assert_account_shape(a: dict[str, Any]) -> None:
-    import re
-
     assert set(a) == ACCOUNT_KEYS, set(a) ^ ACCOUNT_KEYS
     assert UUID.match(a["id"]) and UUID.match(a["connection_id"])
     assert isinstance(a["provider_account_id"], str)

@@ -81,9 +81,7 @@ async def test_first_sync_creates_then_force_counts_unchanged_and_updated(rest, 
     assert {p.provider_account_id for p in expected} == set(by_id)
     for p in expected:
         assert by_id[p.provider_account_id]["account_type"] == p.subtype
-        assert by_id[p.provider_account_id]["balance_amount"] == str(
-            p.balance.quantize(p.balance.__class__("0.01"))
-        )
+        assert by_id[p.provider_account_id]["balance_amount"] == f"{p.balance:.2f}"
     assert {a["account_type"] for a in listed["accounts"]} >= {"checking", "brokerage", "roth_ira"}
     roth = next(a for a in listed["accounts"] if a["account_type"] == "roth_ira")
     assert (roth["is_retirement"], roth["is_investment"], roth["is_bank"]) == (True, True, False)
