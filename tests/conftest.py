@@ -18,8 +18,12 @@ import httpx
 import pytest
 
 from fingate.auth.v1 import auth_service_pb2_grpc
+from server.config import Settings
 from server.db.database import Database
 from server.devstack.stack import Ports, Stack
+from server.providers.plaid import PlaidProvider
+from server.providers.teller import TellerProvider
+from tests.factories.sandbox import Knobs, settings_for
 from tests.secrets import ADMIN, JWT_SECRET
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -240,3 +244,27 @@ def rate_redis_down_stack(stack):
         RATE_REDIS_DOWN_PORTS, "rate-redis-down", stack.database_url, envoy=False, **env
     ) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def provider_settings(stack) -> Settings:
+    """Settings whose adapters reach the session stack's provider sandbox."""
+    return settings_for(stack.sandbox_url, PROVIDER_TIMEOUT_SECONDS="10")
+
+
+@pytest.fixture(scope="session")
+def plaid_provider(provider_settings) -> PlaidProvider:
+    return PlaidProvider(provider_settings)
+
+
+@pytest.fixture(scope="session")
+def teller_provider(provider_settings) -> TellerProvider:
+    return TellerProvider(provider_settings)
+
+
+@pytest.fixture(scope="session")
+def knobs(stack):
+    """The sandbox's failure, volume and time knobs (tests/factories/sandbox.py)."""
+    k = Knobs(stack.sandbox_url)
+    yield k
+    k.client.close()

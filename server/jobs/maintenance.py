@@ -7,6 +7,8 @@ import logging
 from dataclasses import dataclass
 
 from procrastinate import JobContext
+from procrastinate.exceptions import UniqueViolation
+from procrastinate.jobs import Status
 
 from server.auth import repository as auth_repo
 from server.config import Settings
@@ -36,7 +38,20 @@ async def retry_stalled_jobs(context: JobContext, timestamp: int | None = None) 
     stalled = await manager.get_stalled_jobs(seconds_since_heartbeat=settings.job_stalled_after_s)
     retried = 0
     for job in stalled:
-        await manager.retry_job(job)
+        try:
+            await manager.retry_job(job)
+        except UniqueViolation:
+            # A twin with the same queueing lock is waiting to do the same work (a coalesced
+            # sync, a mail sweep). The stalled job still holds its `lock`, which would keep
+            # the twin waiting for ever: end it, and the twin runs.
+            assert job.id is not None
+            await manager.finish_job_by_id_async(job.id, status=Status.FAILED, delete_job=False)
+            log.warning(
+                "ended job %s of a worker that stopped; a queued twin takes over",
+                job.id,
+                extra={"task": job.task_name},
+            )
+            continue
         log.warning(
             "retrying job %s of a worker that stopped", job.id, extra={"task": job.task_name}
         )

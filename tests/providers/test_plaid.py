@@ -20,7 +20,7 @@ from server.providers.base import (
     TransactionPage,
 )
 from server.providers.plaid import PlaidProvider
-from tests.providers.conftest import settings_for
+from tests.factories.sandbox import settings_for
 
 
 async def link(plaid: PlaidProvider, count: int = 12, **options: Any) -> Link:

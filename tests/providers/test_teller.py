@@ -13,7 +13,7 @@ from server.providers.base import (
     ProviderUnavailable,
 )
 from server.providers.teller import PAGE_SIZE, TellerProvider
-from tests.providers.conftest import settings_for
+from tests.factories.sandbox import settings_for
 
 
 async def test_checking_and_savings_at_the_enrollments_institution(teller_provider, teller_token):

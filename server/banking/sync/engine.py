@@ -91,11 +91,15 @@ async def sync(
             result.skipped = True
             return result
         provider_name, sealed = conn.provider, conn.access_token_sealed
-        cursor = "" if sync_type == "full" else conn.sync_cursor
-        if sync_type == "full":
+        # The same job again (a worker died under it): carry on from its committed pages.
+        resuming = await _resuming(s, connection_id, job_id)
+        restart = sync_type == "full" and not resuming
+        cursor = "" if restart else conn.sync_cursor
+        if restart:
             conn.sync_cursor = ""
         conn.last_sync_status = "IN_PROGRESS"
-        await _start_state(s, organization_id, connection_id, sync_type, job_id, started)
+        if not resuming:
+            await _start_state(s, organization_id, connection_id, sync_type, job_id, started)
         await s.execute(
             update(FinancialAccount)
             .where(FinancialAccount.connection_id == connection_id)
@@ -213,6 +217,15 @@ async def _committed_cursor(
             select(BankConnection.sync_cursor).where(BankConnection.id == connection_id)
         )
     return cursor or ""
+
+
+async def _resuming(s: store.Session, connection_id: uuid.UUID, job_id: int | None) -> bool:
+    if job_id is None:
+        return False
+    state = await s.scalar(
+        select(BankSyncState).where(BankSyncState.connection_id == connection_id)
+    )
+    return state is not None and state.status == "IN_PROGRESS" and state.job_id == job_id
 
 
 async def _start_state(

@@ -1,5 +1,6 @@
-"""A fresh, migrated database per test, in the session's PostgreSQL: job counts start at zero
-and no other worker (the session stack's) takes these jobs."""
+"""`scratch`: a fresh, migrated database per test, in the session's PostgreSQL, for tests that run
+their own workers: job counts start at zero and no other worker (the session stack's) takes
+these jobs."""
 
 from __future__ import annotations
 

@@ -1,0 +1,49 @@
+"""The provider sandbox's control endpoints and settings that point adapters at it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from server.config import SANDBOX_PLAID_CLIENT_ID, SANDBOX_PLAID_SECRET, Settings
+from tests.secrets import make_settings
+
+
+def settings_for(sandbox_url: str, **env: str) -> Settings:
+    return make_settings(
+        PLAID_API_BASE=f"{sandbox_url}/plaid", TELLER_API_BASE=f"{sandbox_url}/teller", **env
+    )
+
+
+class Knobs:
+    """The sandbox's control endpoints (server/sandbox/plaid.py, teller.py docstrings)."""
+
+    def __init__(self, sandbox_url: str) -> None:
+        self.client = httpx.Client(base_url=sandbox_url, timeout=30)
+
+    def plaid(self, path: str, access_token: str, **body: Any) -> dict[str, Any]:
+        response = self.client.post(
+            f"/plaid{path}",
+            json={
+                "client_id": SANDBOX_PLAID_CLIENT_ID,
+                "secret": SANDBOX_PLAID_SECRET,
+                "access_token": access_token,
+                **body,
+            },
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def advance(self, access_token: str, **counts: int) -> dict[str, Any]:
+        return self.plaid("/sandbox/transactions/advance", access_token, **counts)
+
+    def plaid_faults(self, access_token: str, **faults: Any) -> dict[str, Any]:
+        return self.plaid("/sandbox/item/faults", access_token, **faults)
+
+    def teller(self, access_token: str, **settings: Any) -> dict[str, Any]:
+        response = self.client.post(
+            "/teller/_sandbox/enrollments", json={"access_token": access_token, **settings}
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
