@@ -10,16 +10,12 @@ import pytest
 from sqlalchemy import select, update
 
 from server.banking.models import BankConnection, FinancialAccount
-from server.providers.plaid import PlaidProvider
 from tests.factories.auth import sign_up
 from tests.factories.banking import insert_connection
 from tests.factories.organizations import personal_org_id
 from tests.rest.accounts.helpers import assert_account_shape, assert_problem
 from tests.rest.banking.sandbox import (
-    plaid_knob,
     plaid_link,
-    sandbox_settings,
-    teller_knob,
     teller_token,
 )
 from tests.rest.client import bearer, call
@@ -42,8 +38,8 @@ def owner(rest):
     return user, personal_org_id(rest, user.token)
 
 
-async def _plaid_connection(db, stack, org: str, user_id: str, **extra) -> tuple[uuid.UUID, str]:
-    link = await plaid_link(stack, ["checking", "savings", "brokerage", "roth"])
+async def _plaid_connection(db, plaid, org: str, user_id: str, **extra) -> tuple[uuid.UUID, str]:
+    link = await plaid_link(plaid, ["checking", "savings", "brokerage", "roth"])
     cid = await insert_connection(
         db, org, user_id, access_token=link.access_token, item_id=link.item_id, **extra
     )
@@ -54,10 +50,12 @@ def _sync(rest, token: str, cid: uuid.UUID, **body) -> object:
     return rest.post(SYNCS, json={"connection_id": str(cid), **body}, headers=bearer(token))
 
 
-async def test_first_sync_creates_then_force_counts_unchanged_and_updated(rest, db, stack, owner):
+async def test_first_sync_creates_then_force_counts_unchanged_and_updated(
+    rest, db, owner, plaid_provider, knobs
+):
     user, org = owner
-    cid, token = await _plaid_connection(db, stack, org, user.user["id"])
-    expected = await PlaidProvider(sandbox_settings(stack)).accounts(token)
+    cid, token = await _plaid_connection(db, plaid_provider, org, user.user["id"])
+    expected = await plaid_provider.accounts(token)
     n = len(expected)
     assert n == 4
     response = _sync(rest, user.token, cid)
@@ -114,9 +112,11 @@ async def test_first_sync_creates_then_force_counts_unchanged_and_updated(rest, 
     assert listed["total_count"] == n
 
 
-async def test_a_sync_shows_in_the_cached_account_list_at_once(rest, db, stack, owner):
+async def test_a_sync_shows_in_the_cached_account_list_at_once(
+    rest, db, owner, plaid_provider, knobs
+):
     user, org = owner
-    cid, _ = await _plaid_connection(db, stack, org, user.user["id"])
+    cid, _ = await _plaid_connection(db, plaid_provider, org, user.user["id"])
     assert (
         call(rest, "GET", "/api/v1/accounts", 200, headers=bearer(user.token))["total_count"] == 0
     )
@@ -126,21 +126,21 @@ async def test_a_sync_shows_in_the_cached_account_list_at_once(rest, db, stack, 
     )
 
 
-async def test_a_sync_older_than_15_minutes_needs_no_force(rest, db, stack, owner):
+async def test_a_sync_older_than_15_minutes_needs_no_force(rest, db, owner, plaid_provider, knobs):
     user, org = owner
     old = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=16)
-    cid, _ = await _plaid_connection(db, stack, org, user.user["id"], last_sync_at=old)
+    cid, _ = await _plaid_connection(db, plaid_provider, org, user.user["id"], last_sync_at=old)
     assert _sync(rest, user.token, cid).status_code == 201
 
 
-async def test_login_required_disconnects_the_connection(rest, db, stack, owner):
+async def test_login_required_disconnects_the_connection(rest, db, owner, plaid_provider, knobs):
     user, org = owner
-    cid, token = await _plaid_connection(db, stack, org, user.user["id"])
+    cid, token = await _plaid_connection(db, plaid_provider, org, user.user["id"])
     headers = bearer(user.token)
     # Cached before, reflected after.
     path = f"/api/v1/banking/connections/{cid}"
     assert call(rest, "GET", path, 200, headers=headers)["data"]["status"] == "ACTIVE"
-    plaid_knob(stack, "/sandbox/item/reset_login", token)
+    knobs.plaid("/sandbox/item/reset_login", token)
     problem = assert_problem(_sync(rest, user.token, cid), 400)
     assert "sign in again" in problem["detail"]
     data = call(rest, "GET", path, 200, headers=headers)["data"]
@@ -149,10 +149,10 @@ async def test_login_required_disconnects_the_connection(rest, db, stack, owner)
     assert token not in str(problem)
 
 
-async def test_a_provider_outage_is_a_503_problem(rest, db, stack, owner):
+async def test_a_provider_outage_is_a_503_problem(rest, db, owner, plaid_provider, knobs):
     user, org = owner
     token = teller_token()
-    teller_knob(stack, token, server_errors=5)
+    knobs.teller(token, server_errors=5)
     cid = await insert_connection(db, org, user.user["id"], provider="TELLER", access_token=token)
     problem = assert_problem(_sync(rest, user.token, cid), 503)
     assert problem["type"].endswith("/provider_error")
@@ -160,7 +160,7 @@ async def test_a_provider_outage_is_a_503_problem(rest, db, stack, owner):
     assert data["data"]["status"] == "ACTIVE"
 
 
-async def test_teller_accounts_sync_too(rest, db, stack, owner):
+async def test_teller_accounts_sync_too(rest, db, owner, plaid_provider, knobs):
     user, org = owner
     token = teller_token()
     cid = await insert_connection(db, org, user.user["id"], provider="TELLER", access_token=token)

@@ -12,20 +12,11 @@ from sqlalchemy import select, text
 from server.audit.models import AuditEntry
 from server.banking.models import BankSyncState
 from server.providers.base import AccessRevoked
-from server.providers.plaid import PlaidProvider
-from server.providers.teller import TellerProvider
 from tests.factories.auth import sign_up
 from tests.factories.banking import insert_connection
 from tests.factories.organizations import personal_org_id
 from tests.rest.banking.connections.helpers import assert_connection_shape
-from tests.rest.banking.sandbox import (
-    finished_job,
-    plaid_knob,
-    plaid_link,
-    sandbox_settings,
-    teller_knob,
-    teller_token,
-)
+from tests.rest.banking.sandbox import finished_job, plaid_link, teller_token
 from tests.rest.client import assert_mappr_error, bearer, call
 
 BASE = "/api/v1/banking/connections"
@@ -52,10 +43,10 @@ async def _revocation_job(db, cid: uuid.UUID) -> int:
 
 
 async def test_reconnect_checks_the_grant_resets_errors_and_queues_a_full_sync(
-    rest, db, stack, owner
+    rest, db, stack, owner, plaid_provider
 ):
     user, org = owner
-    link = await plaid_link(stack)
+    link = await plaid_link(plaid_provider)
     cid = await insert_connection(
         db,
         org,
@@ -92,16 +83,18 @@ async def test_reconnect_checks_the_grant_resets_errors_and_queues_a_full_sync(
 
 
 @pytest.mark.parametrize("provider", ["PLAID", "TELLER"])
-async def test_reconnect_with_expired_credentials_is_refused(rest, db, stack, owner, provider):
+async def test_reconnect_with_expired_credentials_is_refused(
+    rest, db, owner, provider, plaid_provider, knobs
+):
     user, org = owner
     if provider == "PLAID":
-        link = await plaid_link(stack)
+        link = await plaid_link(plaid_provider)
         token, item = link.access_token, link.item_id
-        plaid_knob(stack, "/sandbox/item/reset_login", token)
+        knobs.plaid("/sandbox/item/reset_login", token)
         name = "Plaid"
     else:
         token, item = teller_token(), f"enr_{uuid.uuid4().hex[:12]}"
-        teller_knob(stack, token, disconnected=True)
+        knobs.teller(token, disconnected=True)
         name = "Teller"
     cid = await insert_connection(
         db,
@@ -121,10 +114,10 @@ async def test_reconnect_with_expired_credentials_is_refused(rest, db, stack, ow
     assert got["status"] == "DISCONNECTED"
 
 
-async def test_reconnect_of_a_removed_grant_is_refused_as_expired(rest, db, stack, owner):
+async def test_reconnect_of_a_removed_grant_is_refused_as_expired(rest, db, owner, plaid_provider):
     user, org = owner
-    link = await plaid_link(stack)
-    await PlaidProvider(sandbox_settings(stack)).remove(link.access_token)
+    link = await plaid_link(plaid_provider)
+    await plaid_provider.remove(link.access_token)
     cid = await insert_connection(
         db,
         org,
@@ -141,11 +134,11 @@ async def test_reconnect_of_a_removed_grant_is_refused_as_expired(rest, db, stac
 
 
 async def test_reconnect_during_a_provider_outage_is_503_and_changes_nothing(
-    rest, db, stack, owner
+    rest, db, owner, plaid_provider, knobs
 ):
     user, org = owner
-    link = await plaid_link(stack)
-    plaid_knob(stack, "/sandbox/item/faults", link.access_token, server_errors=1)
+    link = await plaid_link(plaid_provider)
+    knobs.plaid_faults(link.access_token, server_errors=1)
     cid = await insert_connection(
         db,
         org,
@@ -163,28 +156,28 @@ async def test_reconnect_during_a_provider_outage_is_503_and_changes_nothing(
     call(rest, "POST", f"{BASE}/{cid}/reconnect", 200, json={}, headers=bearer(user.token))
 
 
-async def test_delete_revokes_the_grant_at_the_provider(rest, db, stack, owner):
+async def test_delete_revokes_the_grant_at_the_provider(rest, db, owner, plaid_provider):
     user, org = owner
-    link = await plaid_link(stack)
+    link = await plaid_link(plaid_provider)
     cid = await insert_connection(
         db, org, user.user["id"], access_token=link.access_token, item_id=link.item_id
     )
     call(rest, "DELETE", f"{BASE}/{cid}", 200, headers=bearer(user.token))
     assert await finished_job(db, await _revocation_job(db, cid)) == ("succeeded", 1)
     with pytest.raises(AccessRevoked):
-        await PlaidProvider(sandbox_settings(stack)).check(link.access_token)
+        await plaid_provider.check(link.access_token)
 
 
 async def test_a_provider_outage_neither_blocks_the_delete_nor_leaves_access_alive(
-    rest, db, stack, owner
+    rest, db, owner, knobs, teller_provider
 ):
     user, org = owner
     token = teller_token()
-    teller_knob(stack, token, server_errors=1)
+    knobs.teller(token, server_errors=1)
     cid = await insert_connection(db, org, user.user["id"], provider="TELLER", access_token=token)
     call(rest, "DELETE", f"{BASE}/{cid}", 200, headers=bearer(user.token))
     # The first attempt met the outage; the retry revoked the enrollment.
     status, attempts = await finished_job(db, await _revocation_job(db, cid))
     assert (status, attempts) == ("succeeded", 2)
     with pytest.raises(AccessRevoked):
-        await TellerProvider(sandbox_settings(stack)).check(token)
+        await teller_provider.check(token)
