@@ -13,6 +13,8 @@ documented key therefore drops every variant at once.
   process does not see (the sync engine's, another server's through memory caches) are
   therefore visible within the TTL at the latest; the writes fingate makes through its own
   routes (reconnect, disconnect, delete, account sync) invalidate at once.
+- A read that began before an invalidation can store what it read just after it; the TTL bounds
+  that too (the window is one database read long).
 - Redis errors never fail a request: a failed read is a miss, a failed write or delete is
   logged (the TTL bounds what a lost delete leaves behind).
 """
