@@ -9,24 +9,35 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from fingate.accounts.v1 import account_service_pb2, account_service_pb2_grpc
 from fingate.admin.v1 import admin_service_pb2, admin_service_pb2_grpc
 from fingate.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
-from fingate.banking.v1 import banking_service_pb2, banking_service_pb2_grpc
+from fingate.banking.v1 import (
+    banking_service_pb2,
+    banking_service_pb2_grpc,
+    connection_service_pb2,
+    connection_service_pb2_grpc,
+)
 from fingate.budgets.v1 import budget_service_pb2, budget_service_pb2_grpc
 from fingate.integrations.v1 import integration_service_pb2, integration_service_pb2_grpc
 from fingate.organizations.v1 import organization_service_pb2, organization_service_pb2_grpc
 from fingate.subscriptions.v1 import subscription_service_pb2, subscription_service_pb2_grpc
 from fingate.system.v1 import system_service_pb2, system_service_pb2_grpc
+from server.accounts.domain import Accounts
+from server.accounts.servicer import AccountServicer
 from server.admin.domain import Admin
 from server.admin.servicer import AdminServicer
 from server.auth.authenticator import Authenticator
 from server.auth.domain import Auth
 from server.auth.servicer import AuthServicer
+from server.banking.connections.domain import Connections
+from server.banking.connections.servicer import ConnectionServicer
 from server.banking.domain import Banking
-from server.banking.linking import adapters
 from server.banking.servicer import BankingServicer
+from server.banking.sync.requests import request_sync
 from server.budgets.domain import Budgets
 from server.budgets.servicer import BudgetServicer
+from server.cache.store import make_cache
 from server.config import Settings
 from server.contract.registry import Registry
 from server.db.database import Database
@@ -45,7 +56,8 @@ from server.metrics.recorder import RequestMetrics
 from server.organizations.domain import Organizations
 from server.organizations.servicer import OrganizationServicer
 from server.payments.gateway import PaymentGateway
-from server.ratelimit.limiter import Limiter, make_storage
+from server.providers.registry import provider_for
+from server.ratelimit.limiter import Limiter, make_buckets, make_storage
 from server.ratelimit.policy import Policy
 from server.subscriptions.domain import Subscriptions
 from server.subscriptions.servicer import SubscriptionServicer
@@ -59,6 +71,8 @@ SERVICE_MODULES = [
     budget_service_pb2,
     subscription_service_pb2,
     admin_service_pb2,
+    connection_service_pb2,
+    account_service_pb2,
     banking_service_pb2,
     integration_service_pb2,
 ]
@@ -87,7 +101,11 @@ def build(settings: Settings) -> App:
         ErrorInterceptor(registry),
         AuthInterceptor(registry, Authenticator(db, settings)),
         TenantInterceptor(registry, db),
-        RateLimitInterceptor(registry, Policy(settings), Limiter(make_storage(settings))),
+        RateLimitInterceptor(
+            registry,
+            Policy(settings),
+            Limiter(make_storage(settings), make_buckets(settings)),
+        ),
     ]
     limit = settings.max_message_bytes
     server = grpc.aio.server(
@@ -115,13 +133,19 @@ def build(settings: Settings) -> App:
     subscription_service_pb2_grpc.add_SubscriptionServiceServicer_to_server(
         SubscriptionServicer(Subscriptions(db, payments)), server
     )
-    vault = Vault.from_settings(settings)
-    providers = adapters(settings)
+    cache, vault = make_cache(settings), Vault.from_settings(settings)
+    providers = partial(provider_for, settings=settings)
+    connection_service_pb2_grpc.add_ConnectionServiceServicer_to_server(
+        ConnectionServicer(Connections(db, jobs, cache, vault, providers, request_sync)), server
+    )
+    account_service_pb2_grpc.add_AccountServiceServicer_to_server(
+        AccountServicer(Accounts(db, cache, vault, providers)), server
+    )
     banking_service_pb2_grpc.add_BankingServiceServicer_to_server(
-        BankingServicer(Banking(db, jobs, vault, providers)), server
+        BankingServicer(Banking(db, jobs, cache, vault, providers)), server
     )
     integration_service_pb2_grpc.add_IntegrationServiceServicer_to_server(
-        IntegrationServicer(Integrations(db, jobs, vault, providers)), server
+        IntegrationServicer(Integrations(db, jobs, cache, vault, providers)), server
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -34,6 +34,25 @@ RATE_LIMIT_DEFAULTS: dict[str, str] = {
 }
 # Classes keyed per client address, where no plan is known.
 _ADDRESS_CLASSES = frozenset({"AUTH"})
+# Seed 003's token buckets: `CAPACITY:AMOUNT/PERIOD` (a full bucket holds CAPACITY calls and
+# AMOUNT tokens flow back per PERIOD); `AMOUNT/PERIOD` alone means CAPACITY = AMOUNT.
+TOKEN_BUCKET_DEFAULTS: dict[str, str] = {
+    "API_READ": "100:100/minute",
+    "PROVIDER_SYNC": "10:5/minute",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TokenBucketRate:
+    """A token bucket: `capacity` calls at once, refilled by `refill` tokens per `period_s`."""
+
+    capacity: int
+    refill: int
+    period_s: int
+
+    @property
+    def per_second(self) -> float:
+        return self.refill / self.period_s
 
 
 class ConfigError(Exception):
@@ -97,6 +116,14 @@ class Settings:
     redis_url: str | None = None
     # Prefix of every counter key in Redis: deployments (or test runs) sharing one Redis.
     rate_limit_key_prefix: str = "fingate"
+    # Token-bucket classes (seed 003): class → rate.
+    token_buckets: dict[str, TokenBucketRate] = field(
+        default_factory=lambda: {
+            k: parse_token_bucket(f"RATE_LIMIT_{k}", v) for k, v in TOKEN_BUCKET_DEFAULTS.items()
+        }
+    )
+    # How long a cached read may be served (server/cache).
+    cache_ttl_s: int = 60
 
     @property
     def is_production(self) -> bool:
@@ -113,6 +140,8 @@ class Settings:
                 raise ConfigError(
                     "JWT_SECRET must be at least 32 random bytes outside local development"
                 )
+        if not 1 <= self.cache_ttl_s <= 3600:
+            raise ConfigError("CACHE_TTL_SECONDS must be between 1 and 3600")
         if not 0 < self.metrics_flush_s <= 3600:
             raise ConfigError("METRICS_FLUSH_SECONDS must be between 0 and 3600")
         if self.job_stalled_after_s < 1 or self.job_concurrency < 1:
@@ -191,6 +220,28 @@ def parse_rate_limit(rate_class: str, text: str, key: str | None = None) -> dict
     if missing:
         raise ConfigError(f"{key}: no limit for {', '.join(missing)}")
     return found
+
+
+def parse_token_bucket(key: str, text: str) -> TokenBucketRate:
+    """`10:5/minute` → capacity 10, 5 tokens back per minute; `100/minute` → 100 and 100."""
+    capacity_text, sep, rate_text = text.strip().rpartition(":")
+    item = _rate_item(key, rate_text)
+    capacity = item.amount
+    if sep:
+        try:
+            capacity = int(capacity_text)
+        except ValueError:
+            capacity = 0
+        if capacity < 1:
+            raise ConfigError(f"{key}: {text!r} must be CAPACITY:AMOUNT/PERIOD such as 10:5/minute")
+    return TokenBucketRate(capacity=capacity, refill=item.amount, period_s=item.get_expiry())
+
+
+def _token_buckets(env: dict[str, str]) -> dict[str, TokenBucketRate]:
+    return {
+        name: parse_token_bucket(f"RATE_LIMIT_{name}", env.get(f"RATE_LIMIT_{name}") or default)
+        for name, default in TOKEN_BUCKET_DEFAULTS.items()
+    }
 
 
 def _rate_limits(env: dict[str, str]) -> dict[str, dict[str, str]]:
@@ -288,6 +339,8 @@ def load(env: dict[str, str] | None = None) -> Settings:
         rate_limit_trusted_cidrs=_cidrs(e, "RATE_LIMIT_TRUSTED_CIDRS"),
         redis_url=_redis_url(e),
         rate_limit_key_prefix=e.get("RATE_LIMIT_KEY_PREFIX") or "fingate",
+        token_buckets=_token_buckets(e),
+        cache_ttl_s=_int(e, "CACHE_TTL_SECONDS", 60),
     )
     settings.check()
     return settings

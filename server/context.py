@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -43,6 +44,9 @@ class CallState:
     # Sent as initial metadata on success, as trailing metadata on error; Envoy turns both
     # into HTTP response headers (set-cookie, x-ratelimit-*, retry-after).
     response_headers: list[tuple[str, str]] = field(default_factory=list)
+    # The rate-limit charge the interceptor left to the servicer, for a class keyed on what
+    # only the domain knows (server/ratelimit/deferred.py).
+    rate_charge: Callable[[str], Awaitable[None]] | None = None
 
     def header(self, name: str) -> str | None:
         """The first value of a request header (metadata keys are lowercase)."""

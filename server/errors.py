@@ -4,6 +4,7 @@
     ├── InvalidInput              400 INVALID_INPUT          (field violations)
     ├── InvalidToken              400 INVALID_TOKEN          (email or reset link)
     ├── ConnectionAlreadyExists   400 CONNECTION_ALREADY_EXISTS (seed 000 reconnect refusals)
+    ├── ConnectionNotActive       400 CONNECTION_NOT_ACTIVE  (disconnect, account sync)
     ├── Unauthenticated           401 UNAUTHORIZED
     │   └── InvalidCredentials    401 INVALID_CREDENTIALS
     ├── Forbidden                 403 FORBIDDEN
@@ -76,6 +77,13 @@ class ConnectionAlreadyExists(DomainError):
     message = "Connection already exists"
 
 
+class ConnectionNotActive(DomainError):
+    """A change that needs an ACTIVE connection (disconnect, an account sync) on one that is
+    DISCONNECTED or FAILED."""
+
+    message = "Connection is not active"
+
+
 class Unauthenticated(DomainError):
     """No access token, or one that is invalid, expired or belongs to an ended session."""
 
@@ -135,8 +143,8 @@ class RateLimited(DomainError):
 
     message = "Too many requests"
 
-    def __init__(self, *, retry_after: int, limit_reset: int):
-        super().__init__(details={"retryAfter": retry_after, "limitReset": limit_reset})
+    def __init__(self, *, retry_after: int, limit_reset: int, message: str | None = None):
+        super().__init__(message, details={"retryAfter": retry_after, "limitReset": limit_reset})
         self.retry_after = retry_after
 
 
@@ -166,6 +174,9 @@ ERROR_TABLE: dict[type[DomainError], ErrorSpec] = {
     InvalidToken: ErrorSpec(grpc.StatusCode.INVALID_ARGUMENT, 400, "INVALID_TOKEN"),
     ConnectionAlreadyExists: ErrorSpec(
         grpc.StatusCode.FAILED_PRECONDITION, 400, "CONNECTION_ALREADY_EXISTS"
+    ),
+    ConnectionNotActive: ErrorSpec(
+        grpc.StatusCode.FAILED_PRECONDITION, 400, "CONNECTION_NOT_ACTIVE"
     ),
     Unauthenticated: ErrorSpec(grpc.StatusCode.UNAUTHENTICATED, 401, "UNAUTHORIZED"),
     InvalidCredentials: ErrorSpec(grpc.StatusCode.UNAUTHENTICATED, 401, "INVALID_CREDENTIALS"),

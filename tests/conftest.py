@@ -75,6 +75,7 @@ def stack():
         **{f"RATE_LIMIT_{name}": "100000/minute" for name in ("SYNC", "LIVE", "ADMIN")},
         "RATE_LIMIT_GENERAL": "FREE=100000/minute,PRO=100000/minute,ULTIMATE=100000/minute",
         "RATE_LIMIT_WRITE": "FREE=100000/minute,PRO=100000/minute,ULTIMATE=100000/minute",
+        **{f"RATE_LIMIT_{name}": "100000/minute" for name in ("API_READ", "PROVIDER_SYNC")},
         "REDIS_URL": "",
     }
     with Stack(ports=TEST_PORTS, var_dir=VAR, env=env, app_env="test") as running:
@@ -174,6 +175,11 @@ RATE_ENV = {
     "RATE_LIMIT_GENERAL": "FREE=3/hour,PRO=5/hour,ULTIMATE=7/hour",
     "RATE_LIMIT_WRITE": "FREE=2/hour,PRO=4/hour,ULTIMATE=6/hour",
     "RATE_LIMIT_AUTH": "3/hour",
+    # Token buckets: 3 reads and 2 syncs, one token back per 20 and per 60 minutes.
+    "RATE_LIMIT_API_READ": "3:3/hour",
+    "RATE_LIMIT_PROVIDER_SYNC": "2:1/hour",
+    # Cached reads outlive every test here, so a test can tell a cached answer from a fresh one.
+    "CACHE_TTL_SECONDS": "3600",
     # 127.0.0.128-255 are trusted; tests pick client addresses on either side.
     "RATE_LIMIT_TRUSTED_CIDRS": "127.0.0.128/25",
 }

@@ -30,6 +30,7 @@ from server.banking.linking import (
     store_link,
 )
 from server.banking.sync.requests import SYNC_TYPES, request_sync
+from server.cache.store import Cache
 from server.common.ids import parse_id
 from server.common.pagination import PageRequest
 from server.common.validation import Violations
@@ -119,9 +120,12 @@ async def _ensure_account(s: AsyncSession, organization_id: uuid.UUID, aid: uuid
 
 
 class Banking:
-    def __init__(self, db: Database, jobs: JobQueue, vault: Vault, providers: Providers):
+    def __init__(
+        self, db: Database, jobs: JobQueue, cache: Cache, vault: Vault, providers: Providers
+    ):
         self.db = db
         self.jobs = jobs
+        self.cache = cache
         self.vault = vault
         self.providers = providers
 
@@ -176,6 +180,7 @@ class Banking:
                 link=link,
                 accounts=[offered[i] for i in selected],
             )
+        await self.cache.delete(linked.stale)
         async with tenant_transaction(self.db) as s:
             await first_sync(
                 s, self.jobs, organization_id=t.organization_id, connection_id=linked.connection_id

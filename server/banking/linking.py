@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.audit.trail import record
 from server.banking import repository as repo
 from server.banking.sync.requests import request_sync
+from server.cache import keys
 from server.common.ids import new_id
-from server.config import Settings
 from server.encryption import Vault
 from server.errors import (
     FieldViolation,
@@ -39,7 +39,6 @@ from server.providers.base import (
     ProviderAccount,
     ProviderError,
 )
-from server.providers.registry import provider_for
 
 BANK_ACCOUNTS = limits.register(
     limits.CountedResource(
@@ -65,21 +64,9 @@ class PlaidAdapter(Protocol):
     async def exchange(self, public_token: str) -> Link: ...
 
 
-# The adapter of a provider by name ("PLAID", "TELLER").
+# The adapter of a provider by name ("PLAID", "TELLER"): server.providers.registry.provider_for
+# bound to the settings.
 Providers = Callable[[str], Any]
-
-
-def adapters(settings: Settings) -> Providers:
-    """server.providers.registry.provider_for bound to the settings, one adapter per provider
-    for the life of the process."""
-    made: dict[str, Any] = {}
-
-    def adapter(name: str) -> Any:
-        if name not in made:
-            made[name] = provider_for(name, settings)
-        return made[name]
-
-    return adapter
 
 
 def provider_refusal(error: ProviderError, field: str) -> Exception:
@@ -101,6 +88,9 @@ class Linked:
     connected_at: dt.datetime
     created: bool
     accounts: Sequence[Row[Any]]
+    # The cached reads the link makes stale (seed 000 "Cache Invalidation"), to delete once the
+    # link is committed.
+    stale: list[str]
 
 
 async def store_link(
@@ -156,7 +146,10 @@ async def store_link(
         },
     )
     linked = await repo.linked_accounts(s, connection_id, [a.provider_account_id for a in accounts])
-    return Linked(connection_id, connected_at, created, linked)
+    stale = keys.after_connection_change(
+        connection_id, user_id, await keys.member_ids(s, organization_id)
+    )
+    return Linked(connection_id, connected_at, created, linked, stale)
 
 
 async def first_sync(

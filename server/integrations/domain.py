@@ -18,6 +18,7 @@ from server.banking.linking import (
     provider_refusal,
     store_link,
 )
+from server.cache.store import Cache
 from server.context import principal, tenant
 from server.db.database import Database
 from server.encryption import Vault
@@ -45,9 +46,12 @@ def _refuse(message: str) -> InvalidInput:
 
 
 class Integrations:
-    def __init__(self, db: Database, jobs: JobQueue, vault: Vault, providers: Providers):
+    def __init__(
+        self, db: Database, jobs: JobQueue, cache: Cache, vault: Vault, providers: Providers
+    ):
         self.db = db
         self.jobs = jobs
+        self.cache = cache
         self.vault = vault
         self.providers = providers
 
@@ -84,6 +88,7 @@ class Integrations:
                 link=link,
                 accounts=accounts,
             )
+        await self.cache.delete(linked.stale)
         async with tenant_transaction(self.db) as s:
             await first_sync(
                 s, self.jobs, organization_id=t.organization_id, connection_id=linked.connection_id

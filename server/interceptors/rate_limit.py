@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 import grpc
@@ -14,7 +15,7 @@ from server.contract.registry import MethodSpec, Registry
 from server.errors import RateLimited
 from server.interceptors.base import CallInterceptor
 from server.ratelimit.limiter import Limiter
-from server.ratelimit.policy import ADDRESS_CLASSES, Policy, client_address
+from server.ratelimit.policy import ADDRESS_CLASSES, DEFERRED_CLASSES, Policy, client_address
 
 
 class RateLimitInterceptor(CallInterceptor):
@@ -29,11 +30,18 @@ class RateLimitInterceptor(CallInterceptor):
     async def around(
         self, spec: MethodSpec, request: Any, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[None]:
-        if spec.rate_class is not None:
+        if spec.rate_class in DEFERRED_CLASSES:
+            current_call().rate_charge = partial(self._count, spec.rate_class, context)
+        elif spec.rate_class is not None:
             await self._count(spec.rate_class, context)
         yield
 
-    async def _count(self, rate_class: str, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+    async def _count(
+        self,
+        rate_class: str,
+        context: grpc.aio.ServicerContext[Any, Any],
+        qualifier: str | None = None,
+    ) -> None:
         state = current_call()
         principal = state.principal
         address = None
@@ -44,6 +52,7 @@ class RateLimitInterceptor(CallInterceptor):
             user_id=str(principal.user_id) if principal is not None else None,
             plan=principal.plan if principal is not None else None,
             address=address,
+            qualifier=qualifier,
         )
         if bucket is None:
             return

@@ -25,7 +25,12 @@ from server.jobs.conninfo import psycopg_conninfo
 log = logging.getLogger("fingate.jobs")
 
 # Modules whose import registers tasks; the worker imports them all before it starts.
-TASK_MODULES = ["server.mail.delivery", "server.jobs.maintenance", "server.banking.sync.tasks"]
+TASK_MODULES = [
+    "server.mail.delivery",
+    "server.jobs.maintenance",
+    "server.banking.sync.tasks",
+    "server.banking.connections.revocation",
+]
 
 app = procrastinate.App(connector=PsycopgConnector(), import_paths=TASK_MODULES)
 

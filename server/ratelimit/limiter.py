@@ -1,4 +1,5 @@
-"""Counting: limits' fixed-window strategy over Redis (REDIS_URL) or process memory."""
+"""Counting: limits' fixed-window strategy, or token buckets (server/ratelimit/buckets.py), over
+Redis (REDIS_URL) or process memory."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import math
 import time
 from dataclasses import dataclass
 
+import coredis
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.errors import StorageError
 
-from server.config import Settings
+from server.config import Settings, TokenBucketRate
+from server.ratelimit.buckets import MemoryBuckets, RedisBuckets
 from server.ratelimit.policy import Bucket
 
 log = logging.getLogger("fingate.ratelimit")
@@ -28,7 +31,9 @@ class Decision:
     allowed: bool
     limit: int
     remaining: int
-    reset_at: float  # unix time at which the window ends
+    reset_at: float  # unix time at which the window ends (a token bucket: is full again)
+    # A token bucket's next token (unix time); a window frees at reset_at.
+    retry_at: float | None = None
 
     @property
     def reset(self) -> int:
@@ -43,8 +48,9 @@ class Decision:
         ]
 
     def retry_after(self, now: float) -> int:
-        """Whole seconds until the window ends, at least 1."""
-        return max(1, math.ceil(self.reset_at - now))
+        """Whole seconds until a call can pass again, at least 1."""
+        at = self.reset_at if self.retry_at is None else self.retry_at
+        return max(1, math.ceil(at - now))
 
 
 def make_storage(settings: Settings) -> Storage:
@@ -60,17 +66,33 @@ def make_storage(settings: Settings) -> Storage:
     )
 
 
+def make_buckets(settings: Settings) -> MemoryBuckets | RedisBuckets:
+    """Token buckets in the same store as the windows, under the same key prefix."""
+    if settings.redis_url is None:
+        return MemoryBuckets()
+    client: coredis.Redis[bytes] = coredis.Redis.from_url(
+        settings.redis_url,
+        decode_responses=False,
+        connect_timeout=REDIS_TIMEOUT_S,
+        stream_timeout=REDIS_TIMEOUT_S,
+    )
+    return RedisBuckets(client, settings.rate_limit_key_prefix)
+
+
 class Limiter:
     """Counts a call against its bucket and says whether it may proceed."""
 
-    def __init__(self, storage: Storage):
+    def __init__(self, storage: Storage, buckets: MemoryBuckets | RedisBuckets | None = None):
         self._storage = storage
         self._strategy = FixedWindowRateLimiter(storage)
+        self._buckets = buckets or MemoryBuckets()
         self._warned_at = -math.inf
 
     async def hit(self, bucket: Bucket) -> Decision | None:
         """Count one call; None when the store cannot be reached (the call goes through)."""
         item, ids = bucket.item, (bucket.rate_class, bucket.identity)
+        if isinstance(item, TokenBucketRate):
+            return await self._take(bucket.rate_class, bucket.identity, item)
         try:
             allowed = await self._strategy.hit(item, *ids)
             stats = await self._strategy.get_window_stats(item, *ids)
@@ -82,6 +104,20 @@ class Limiter:
             limit=item.amount,
             remaining=stats.remaining,
             reset_at=stats.reset_time,
+        )
+
+    async def _take(self, rate_class: str, identity: str, rate: TokenBucketRate) -> Decision | None:
+        try:
+            taken = await self._buckets.take(f"{rate_class}/{identity}", rate)
+        except (coredis.exceptions.RedisError, OSError, TimeoutError) as exc:
+            self._warn(exc)
+            return None
+        return Decision(
+            allowed=taken.allowed,
+            limit=rate.capacity,
+            remaining=math.floor(taken.tokens),
+            reset_at=taken.full_at(rate),
+            retry_at=taken.next_token_at(rate),
         )
 
     def _warn(self, exc: BaseException) -> None:

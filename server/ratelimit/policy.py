@@ -7,10 +7,14 @@ from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
 
-from server.config import ANY_PLAN, Settings
+from server.config import ANY_PLAN, Settings, TokenBucketRate
 
 # Classes counted per client address; every other class is counted per user.
 ADDRESS_CLASSES = frozenset({"AUTH"})
+# Classes whose key needs what only the domain knows (the provider of the request's
+# connection): the interceptor leaves them to the servicer, which calls
+# server.ratelimit.deferred.charge once it knows (server/interceptors/rate_limit.py).
+DEFERRED_CLASSES = frozenset({"PROVIDER_SYNC"})
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -20,8 +24,9 @@ class Bucket:
     """One counter: the limit that applies and the identity it is counted for."""
 
     rate_class: str
-    item: RateLimitItem
-    identity: str  # "user:<uuid>" or "ip:<address>"
+    # A fixed window (limits) or a token bucket (seed 003 classes).
+    item: RateLimitItem | TokenBucketRate
+    identity: str  # "user:<uuid>", "user:<uuid>:<provider>" or "ip:<address>"
 
 
 class Policy:
@@ -32,10 +37,13 @@ class Policy:
             name: {plan: parse(text) for plan, text in by_plan.items()}
             for name, by_plan in settings.rate_limits.items()
         }
+        self._buckets = settings.token_buckets
         self._trusted = settings.rate_limit_trusted_cidrs
 
-    def item(self, rate_class: str, plan: str | None) -> RateLimitItem:
+    def item(self, rate_class: str, plan: str | None) -> RateLimitItem | TokenBucketRate:
         """The limit of a class for a plan (an unknown plan gets FREE's)."""
+        if rate_class in self._buckets:
+            return self._buckets[rate_class]
         by_plan = self._items[rate_class]
         if ANY_PLAN in by_plan:
             return by_plan[ANY_PLAN]
@@ -53,8 +61,10 @@ class Policy:
         user_id: str | None,
         plan: str | None,
         address: str | None,
+        qualifier: str | None = None,
     ) -> Bucket | None:
-        """Where this call counts; None when it is not limited."""
+        """Where this call counts; None when it is not limited. `qualifier` narrows a per-user
+        key further (PROVIDER_SYNC: the provider of the request's connection)."""
         if rate_class is None:
             return None
         if rate_class in ADDRESS_CLASSES or user_id is None:
@@ -62,7 +72,8 @@ class Policy:
             if address is None or self.trusted(address):
                 return None
             return Bucket(rate_class, self.item(rate_class, None), f"ip:{address}")
-        return Bucket(rate_class, self.item(rate_class, plan), f"user:{user_id}")
+        identity = f"user:{user_id}" if qualifier is None else f"user:{user_id}:{qualifier}"
+        return Bucket(rate_class, self.item(rate_class, plan), identity)
 
 
 def parse_ip(text: str | None) -> IPAddress | None:

@@ -15,6 +15,8 @@ outage is retried by the job queue's backoff.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
 import uuid
@@ -33,6 +35,7 @@ from server.providers.base import (
     LoginRequired,
     MutationDuringPagination,
     ProviderError,
+    TransactionPage,
 )
 from server.providers.registry import BankProvider
 from server.tenancy.session import bind_organization
@@ -40,6 +43,9 @@ from server.tenancy.session import bind_organization
 log = logging.getLogger("fingate.banking.sync")
 
 PAGE_SIZE = 500
+# Pages committed together: fewer, larger transactions (measured: 500-row commits spend more
+# time per row on statement and commit overhead than on the rows).
+BATCH_ROWS = 5_000
 # Restarts after MUTATION_DURING_PAGINATION before the job gives up (and is retried later).
 MAX_RESTARTS = 5
 
@@ -161,51 +167,91 @@ async def _sync_transactions(
     cursor: str,
     result: SyncResult,
 ) -> None:
+    """Pages until the provider has no more. The next page is fetched while the last ones are
+    written, and pages are committed together up to BATCH_ROWS, each commit with the cursor
+    that follows its last page."""
+    complete = adapter.name == "TELLER"
     restarts = 0
-    while True:
-        try:
-            page = await adapter.transactions(token, cursor, PAGE_SIZE)
-        except MutationDuringPagination:
-            restarts += 1
-            if restarts > MAX_RESTARTS:
-                raise
-            # The data changed under the pages already read: continue from the cursor that
-            # was committed with the last applied page, as the provider asks.
-            cursor = await _committed_cursor(rt, organization_id, connection_id)
-            log.info("bank sync restarting from the last committed cursor (%d)", restarts)
-            continue
-        async with rt.db.transaction() as s:
-            await bind_organization(s, organization_id)
-            applied = await store.apply_page(
-                s,
-                organization_id=organization_id,
-                connection_id=connection_id,
-                page=page,
-                complete_listing=adapter.name == "TELLER",
-            )
-            await s.execute(
-                update(BankConnection)
-                .where(BankConnection.id == connection_id)
-                .values(sync_cursor=page.next_cursor)
-            )
-            result.pages += 1
-            result.added += applied.added
-            result.modified += applied.modified
-            result.removed += applied.removed
-            await s.execute(
-                update(BankSyncState)
-                .where(BankSyncState.connection_id == connection_id)
-                .values(
-                    pages=BankSyncState.pages + 1,
-                    added=BankSyncState.added + applied.added,
-                    modified=BankSyncState.modified + applied.modified,
-                    removed=BankSyncState.removed + applied.removed,
-                    updated_at=_now(),
+    batch: list[TransactionPage] = []
+    fetch = asyncio.create_task(adapter.transactions(token, cursor, PAGE_SIZE))
+    try:
+        while True:
+            try:
+                page = await fetch
+            except MutationDuringPagination:
+                restarts += 1
+                if restarts > MAX_RESTARTS:
+                    raise
+                # The data changed under the pages being read: keep what was read (upserts
+                # are idempotent) and continue from the cursor committed with it, as the
+                # provider asks.
+                await _commit(rt, organization_id, connection_id, batch, complete, result)
+                batch = []
+                cursor = await _committed_cursor(rt, organization_id, connection_id)
+                log.info("bank sync restarting from the last committed cursor (%d)", restarts)
+                fetch = asyncio.create_task(adapter.transactions(token, cursor, PAGE_SIZE))
+                continue
+            batch.append(page)
+            if page.has_more:
+                fetch = asyncio.create_task(
+                    adapter.transactions(token, page.next_cursor, PAGE_SIZE)
                 )
+            if not page.has_more or sum(_size(p) for p in batch) >= BATCH_ROWS:
+                await _commit(rt, organization_id, connection_id, batch, complete, result)
+                batch = []
+            if not page.has_more:
+                return
+    finally:
+        if not fetch.done():
+            fetch.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ProviderError):
+                await fetch
+
+
+def _size(page: TransactionPage) -> int:
+    return len(page.added) + len(page.modified) + len(page.removed)
+
+
+async def _commit(
+    rt: Runtime,
+    organization_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    pages: list[TransactionPage],
+    complete_listing: bool,
+    result: SyncResult,
+) -> None:
+    """Applies pages in one transaction together with the cursor after the last of them."""
+    if not pages:
+        return
+    async with rt.db.transaction() as s:
+        await bind_organization(s, organization_id)
+        applied = await store.apply_page(
+            s,
+            organization_id=organization_id,
+            connection_id=connection_id,
+            page=store.combine(pages),
+            complete_listing=complete_listing,
+        )
+        await s.execute(
+            update(BankConnection)
+            .where(BankConnection.id == connection_id)
+            .values(sync_cursor=pages[-1].next_cursor)
+        )
+        result.pages += len(pages)
+        result.added += applied.added
+        result.modified += applied.modified
+        result.removed += applied.removed
+        await s.execute(
+            update(BankSyncState)
+            .where(BankSyncState.connection_id == connection_id)
+            .values(
+                pages=BankSyncState.pages + len(pages),
+                added=BankSyncState.added + applied.added,
+                modified=BankSyncState.modified + applied.modified,
+                removed=BankSyncState.removed + applied.removed,
+                updated_at=_now(),
             )
-        cursor = page.next_cursor
-        if not page.has_more:
-            return
+        )
 
 
 async def _committed_cursor(

@@ -38,7 +38,8 @@ _STAGE_COLUMNS = (
     "pending",
     "currency_code",
 )
-# Dropped at commit, so a pooled connection never carries one page's rows into the next.
+# Per database connection, emptied at every commit: a pooled connection never carries one
+# page's rows into the next, and no page pays for creating and dropping a table.
 _CREATE_STAGE = text(
     """
     CREATE TEMP TABLE IF NOT EXISTS bank_transactions_stage (
@@ -46,7 +47,7 @@ _CREATE_STAGE = text(
         description text, merchant_name varchar(200), merchant_category varchar(100),
         category varchar(100), subcategory varchar(100), date timestamptz,
         timestamp timestamptz, pending boolean, currency_code varchar(3)
-    ) ON COMMIT DROP
+    ) ON COMMIT DELETE ROWS
     """
 )
 _UPDATABLE = _STAGE_COLUMNS[3:]
@@ -54,8 +55,7 @@ _UPDATABLE = _STAGE_COLUMNS[3:]
 _MERGE_STAGE = text(
     f"""
     INSERT INTO bank_transactions (organization_id, {", ".join(_STAGE_COLUMNS)})
-    SELECT DISTINCT ON (account_id, provider_transaction_id)
-           CAST(:organization_id AS uuid), {", ".join(_STAGE_COLUMNS)}
+    SELECT CAST(:organization_id AS uuid), {", ".join(_STAGE_COLUMNS)}
     FROM bank_transactions_stage
     ON CONFLICT (account_id, provider_transaction_id) DO UPDATE SET
         {", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATABLE)}, updated_at = now()
@@ -184,6 +184,32 @@ def _record(account_id: uuid.UUID, t: ProviderTransaction) -> tuple[Any, ...]:
     )
 
 
+def combine(pages: list[TransactionPage]) -> TransactionPage:
+    """Consecutive pages as one: the last word on each transaction wins (a transaction added
+    on one page and removed on a later one is removed; removed then added again is kept)."""
+    if len(pages) == 1:
+        return pages[0]
+    changes: dict[str, tuple[bool, ProviderTransaction]] = {}
+    removed: dict[str, None] = {}
+    for page in pages:
+        for is_new, items in ((True, page.added), (False, page.modified)):
+            for t in items:
+                earlier = changes.get(t.provider_transaction_id)
+                # Added then modified within the batch is still new to us.
+                changes[t.provider_transaction_id] = (is_new or bool(earlier and earlier[0]), t)
+                removed.pop(t.provider_transaction_id, None)
+        for tid in page.removed:
+            changes.pop(tid, None)
+            removed[tid] = None
+    return TransactionPage(
+        added=[t for new, t in changes.values() if new],
+        modified=[t for new, t in changes.values() if not new],
+        removed=list(removed),
+        next_cursor=pages[-1].next_cursor,
+        has_more=pages[-1].has_more,
+    )
+
+
 async def apply_page(
     s: Session,
     *,
@@ -195,10 +221,12 @@ async def apply_page(
     """Applies one page of changes in the caller's transaction."""
     accounts = await account_ids(s, connection_id)
     changed = [*page.added, *page.modified]
-    # Transactions of accounts the connection does not hold (not selected) are not stored.
+    # Transactions of accounts the connection does not hold (not selected) are not stored;
+    # one row per provider id (the last word wins): one INSERT may not update a row twice.
+    latest = {t.provider_transaction_id: t for t in changed}
     records = [
         _record(accounts[t.provider_account_id], t)
-        for t in changed
+        for t in latest.values()
         if t.provider_transaction_id and t.provider_account_id in accounts
     ]
     account_list = list(accounts.values())

@@ -1,0 +1,62 @@
+"""Account rows → Dashtam's shapes: money as two-decimal strings, totals summed as Decimal."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from fingate.accounts.v1 import account_pb2 as pb
+from fingate.accounts.v1 import account_service_pb2 as spb
+from server.accounts.types import flags
+from server.banking.connections.convert import NULL, rfc3339, text_or_null, time_or_null
+
+_CENTS = Decimal("0.01")
+
+
+def money(value: Decimal) -> str:
+    return str(value.quantize(_CENTS))
+
+
+def account(row: Any) -> pb.Account:
+    f = flags(row.type, row.subtype)
+    has_available = row.available_balance is not None
+    return pb.Account(
+        id=str(row.id),
+        connection_id=str(row.connection_id),
+        provider_account_id=row.provider_account_id,
+        account_number_masked=text_or_null(f"****{row.last_four}" if row.last_four else None),
+        name=row.name,
+        account_type=row.subtype,
+        currency=row.currency,
+        balance_amount=money(row.balance),
+        balance_currency=row.currency,
+        available_balance_amount=(
+            text_or_null(money(row.available_balance)) if has_available else NULL
+        ),
+        available_balance_currency=text_or_null(row.currency) if has_available else NULL,
+        is_active=row.is_active,
+        is_investment=f.is_investment,
+        is_bank=f.is_bank,
+        is_retirement=f.is_retirement,
+        is_credit=f.is_credit,
+        last_synced_at=time_or_null(row.last_sync_at),
+        created_at=rfc3339(row.created_at),
+        updated_at=rfc3339(row.updated_at),
+    )
+
+
+AccountList = TypeVar("AccountList", spb.ListAccountsResponse, spb.ListProviderAccountsResponse)
+
+
+def account_list(kind: type[AccountList], rows: list[Any]) -> AccountList:
+    """Either list response: the accounts, their counts and balances summed per currency."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for r in rows:
+        totals[r.currency] += r.balance
+    return kind(
+        accounts=[account(r) for r in rows],
+        total_count=len(rows),
+        active_count=sum(1 for r in rows if r.is_active),
+        total_balance_by_currency={c: money(v) for c, v in sorted(totals.items())},
+    )

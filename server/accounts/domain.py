@@ -1,0 +1,342 @@
+"""Dashtam account use cases (seed 003), in the organization the tenant interceptor resolved.
+
+The sync fetches a connection's accounts from its provider and upserts them by
+provider_account_id. It refuses a connection that is not ACTIVE, and one that synced less than
+SYNC_INTERVAL ago unless forced (429 with Retry-After). The provider is called outside any
+transaction; the upsert, the connection's last_sync_at and the audit row are one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fingate.accounts.v1 import account_pb2 as pb
+from fingate.accounts.v1 import account_service_pb2 as spb
+from server.accounts import convert
+from server.accounts import repository as repo
+from server.accounts.convert import AccountList
+from server.accounts.types import ACCOUNT_TYPES
+from server.audit.trail import record
+from server.banking.models import FinancialAccount
+from server.cache import keys
+from server.cache.store import Cache
+from server.common.ids import parse_id
+from server.context import principal, tenant
+from server.db.database import Database
+from server.encryption import UnreadableSecret, Vault
+from server.errors import (
+    ConnectionNotActive,
+    FieldViolation,
+    InvalidInput,
+    NotFound,
+    ProviderFailure,
+    RateLimited,
+)
+from server.providers.base import (
+    ACCOUNT_SUBTYPES,
+    AccessRevoked,
+    LoginRequired,
+    ProviderAccount,
+    ProviderError,
+)
+from server.providers.base import ACCOUNT_TYPES as COARSE_TYPES
+from server.providers.registry import BankProvider, UnsupportedProvider
+from server.ratelimit.deferred import charge
+from server.tenancy.session import tenant_transaction
+
+SYNC_INTERVAL = dt.timedelta(minutes=15)
+ACCOUNT_NOT_FOUND = "Account not found"
+CONNECTION_NOT_FOUND = "Connection not found"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    created: int
+    updated: int
+    unchanged: int
+    errors: int
+
+
+def _id(raw: str, message: str) -> uuid.UUID:
+    found = parse_id(raw)
+    if found is None:
+        raise NotFound(message)
+    return found
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _storable(a: ProviderAccount) -> bool:
+    """What the schema accepts; anything else is counted as an error, not stored."""
+    return (
+        bool(a.provider_account_id)
+        and len(a.provider_account_id) <= 128
+        and a.type in COARSE_TYPES
+        and a.subtype in ACCOUNT_SUBTYPES
+        and len(a.currency) == 3
+        and (a.mask is None or len(a.mask) <= 4)
+    )
+
+
+def _fields(a: ProviderAccount) -> dict[str, object]:
+    """The stored columns a provider account sets (the sealed number is compared apart)."""
+    return {
+        "name": a.name[:200],
+        "type": a.type,
+        "subtype": a.subtype,
+        "currency": a.currency.upper(),
+        "balance": a.balance.quantize(Decimal("0.01")),
+        "available_balance": (
+            None if a.available_balance is None else a.available_balance.quantize(Decimal("0.01"))
+        ),
+        "last_four": a.mask,
+        "status": a.status,
+        "is_active": a.status == "open",
+    }
+
+
+class Accounts:
+    def __init__(
+        self,
+        db: Database,
+        cache: Cache,
+        vault: Vault,
+        providers: Callable[[str], BankProvider],
+    ):
+        self.db = db
+        self.cache = cache
+        self.vault = vault
+        self.providers = providers
+
+    async def listing(self, *, active_only: bool, account_type: str) -> spb.ListAccountsResponse:
+        account_type = account_type.strip().lower()
+        if account_type and account_type not in ACCOUNT_TYPES:
+            raise InvalidInput(
+                [FieldViolation("account_type", f"must be one of {', '.join(ACCOUNT_TYPES)}")],
+                f"account_type must be one of {', '.join(ACCOUNT_TYPES)}",
+            )
+        org_id = tenant().organization_id
+        return await self._cached_list(
+            spb.ListAccountsResponse,
+            f"{org_id}|all|{int(active_only)}|{account_type}",
+            org_id,
+            active_only=active_only,
+            subtype=account_type or None,
+        )
+
+    async def by_connection(
+        self, connection_id: str, *, active_only: bool
+    ) -> spb.ListProviderAccountsResponse:
+        cid = _id(connection_id, CONNECTION_NOT_FOUND)
+        org_id = tenant().organization_id
+        return await self._cached_list(
+            spb.ListProviderAccountsResponse,
+            f"{org_id}|connection:{cid}|{int(active_only)}",
+            org_id,
+            connection_id=cid,
+            active_only=active_only,
+        )
+
+    async def get(self, account_id: str) -> pb.Account:
+        aid = _id(account_id, ACCOUNT_NOT_FOUND)
+        async with tenant_transaction(self.db) as s:
+            row = await repo.account(s, tenant().organization_id, aid)
+        if row is None:
+            raise NotFound(ACCOUNT_NOT_FOUND)
+        return convert.account(row)
+
+    async def sync(self, connection_id: str, *, force: bool) -> SyncResult:
+        if not connection_id.strip():
+            raise InvalidInput(
+                [FieldViolation("connection_id", "is required")], "connection_id is required"
+            )
+        cid = parse_id(connection_id.strip())
+        if cid is None:
+            raise InvalidInput(
+                [FieldViolation("connection_id", "must be a UUID")], "connection_id must be a UUID"
+            )
+        org_id = tenant().organization_id
+        async with tenant_transaction(self.db) as s:
+            conn = await repo.connection(s, org_id, cid)
+            if conn is None:
+                raise NotFound(CONNECTION_NOT_FOUND)
+            provider, status, sealed = conn.provider, conn.status, conn.access_token_sealed
+            last_sync_at = conn.last_sync_at
+        # PROVIDER_SYNC is counted per user and provider, so only now.
+        await charge(provider)
+        if status != "ACTIVE":
+            raise ConnectionNotActive(
+                f"Connection is {status.lower()}; only ACTIVE connections can be synced"
+            )
+        now = _now()
+        if not force and last_sync_at is not None and now - last_sync_at < SYNC_INTERVAL:
+            ready_at = last_sync_at + SYNC_INTERVAL
+            raise RateLimited(
+                retry_after=max(1, math.ceil((ready_at - now).total_seconds())),
+                limit_reset=math.ceil(ready_at.timestamp()),
+                message="Accounts were synced less than 15 minutes ago; "
+                "try again later or set force to true",
+            )
+        fetched = await self._fetch(org_id, cid, provider, sealed)
+        async with tenant_transaction(self.db) as s:
+            conn = await repo.connection(s, org_id, cid, lock=True)
+            if conn is None:
+                raise NotFound(CONNECTION_NOT_FOUND)  # deleted while the provider answered
+            result = await self._upsert(s, org_id, cid, fetched, now)
+            await repo.mark_synced(s, cid, now)
+            await record(
+                s,
+                action="accounts.sync",
+                target_type="bank_connection",
+                target_id=cid,
+                organization_id=org_id,
+                changes={
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                    "errors": result.errors,
+                    "force": force,
+                },
+            )
+            stale = keys.after_connection_change(
+                cid, conn.user_id, await keys.member_ids(s, org_id)
+            )
+        await self.cache.delete(stale)
+        return result
+
+    async def _fetch(
+        self, org_id: uuid.UUID, cid: uuid.UUID, provider: str, sealed: str
+    ) -> list[ProviderAccount]:
+        try:
+            adapter = self.providers(provider)
+        except UnsupportedProvider as exc:
+            raise InvalidInput([FieldViolation("connection_id", str(exc))], str(exc)) from None
+        try:
+            token = self.vault.unseal(sealed)
+            return await adapter.accounts(token)
+        except (LoginRequired, AccessRevoked, UnreadableSecret) as exc:
+            permanent = isinstance(exc, AccessRevoked | UnreadableSecret)
+            status = "FAILED" if permanent else "DISCONNECTED"
+            async with tenant_transaction(self.db) as s:
+                await repo.set_connection_status(s, cid, status, _reason(exc))
+                await record(
+                    s,
+                    action=f"bank_connection.{status.lower()}",
+                    target_type="bank_connection",
+                    target_id=cid,
+                    organization_id=org_id,
+                    changes={"reason": getattr(exc, "code", type(exc).__name__)},
+                )
+                stale = keys.after_connection_change(cid, None, await keys.member_ids(s, org_id))
+            await self.cache.delete(stale)
+            if permanent:
+                raise ConnectionNotActive(
+                    "The provider no longer grants access; the connection is now failed "
+                    "and must be linked again"
+                ) from None
+            raise ConnectionNotActive(
+                "The provider requires the user to sign in again; the connection is now "
+                "disconnected"
+            ) from None
+        except ProviderError:
+            raise ProviderFailure() from None
+
+    async def _upsert(
+        self,
+        s: AsyncSession,
+        org_id: uuid.UUID,
+        cid: uuid.UUID,
+        fetched: list[ProviderAccount],
+        now: dt.datetime,
+    ) -> SyncResult:
+        known = await repo.known_accounts(s, cid)
+        created = updated = unchanged = errors = 0
+        seen: set[str] = set()
+        for a in fetched:
+            if not _storable(a) or a.provider_account_id in seen:
+                errors += 1
+                continue
+            seen.add(a.provider_account_id)
+            values = _fields(a)
+            current = known.get(a.provider_account_id)
+            if current is None:
+                await repo.add_account(
+                    s,
+                    organization_id=org_id,
+                    connection_id=cid,
+                    provider_account_id=a.provider_account_id,
+                    account_number_sealed=(
+                        self.vault.seal(a.account_number) if a.account_number else None
+                    ),
+                    sync_status="completed",
+                    last_sync_at=now,
+                    **values,
+                )
+                created += 1
+                continue
+            changed = {k: v for k, v in values.items() if getattr(current, k) != v}
+            if a.account_number and not self._same_number(current, a.account_number):
+                changed["account_number_sealed"] = self.vault.seal(a.account_number)
+            extra: dict[str, object] = {"last_sync_at": now, "sync_status": "completed"}
+            if changed:
+                await repo.change_account(s, current.id, **changed, **extra, updated_at=now)
+                updated += 1
+            else:
+                await repo.change_account(s, current.id, **extra)
+                unchanged += 1
+        return SyncResult(created, updated, unchanged, errors)
+
+    def _same_number(self, current: FinancialAccount, number: str) -> bool:
+        if current.account_number_sealed is None:
+            return False
+        try:
+            return self.vault.unseal(current.account_number_sealed) == number
+        except UnreadableSecret:
+            return False
+
+    async def _cached_list(
+        self,
+        kind: type[AccountList],
+        variant: str,
+        org_id: uuid.UUID,
+        *,
+        connection_id: uuid.UUID | None = None,
+        active_only: bool,
+        subtype: str | None = None,
+    ) -> AccountList:
+        key = keys.user_accounts(principal().user_id)
+        cached = await self.cache.get(key, variant)
+        if cached is not None:
+            return kind.FromString(cached)
+        async with tenant_transaction(self.db) as s:
+            if connection_id is not None and not await repo.connection_exists(
+                s, org_id, connection_id
+            ):
+                raise NotFound(CONNECTION_NOT_FOUND)
+            rows = await repo.accounts(
+                s,
+                org_id,
+                connection_id=connection_id,
+                active_only=active_only,
+                subtype=subtype,
+            )
+        found = convert.account_list(kind, rows)
+        await self.cache.put(key, variant, found.SerializeToString())
+        return found
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, LoginRequired):
+        return "The institution requires the user to sign in again"
+    if isinstance(exc, AccessRevoked):
+        return "The provider no longer grants access to this connection"
+    return "The stored access token cannot be read"

@@ -1,0 +1,1 @@
+"""Bank connections' lifecycle (seed 000): list, detail, reconnect, disconnect, delete."""

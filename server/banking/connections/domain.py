@@ -1,0 +1,276 @@
+"""Connection use cases, in the organization the tenant interceptor resolved.
+
+Who may change a connection (seed 000 "User must own the connection"): the member who linked it
+and the organization's OWNERs. Any other EDITOR gets 403 "You do not have access to this
+connection"; VIEWERs are refused by the tenant interceptor before this code runs. Reads are for
+every member. Another organization's connection is 404, like an unknown id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from sqlalchemy.exc import IntegrityError
+
+from fingate.banking.v1 import connection_pb2 as pb
+from fingate.banking.v1 import connection_service_pb2 as spb
+from server.audit.trail import record
+from server.banking.connections import convert
+from server.banking.connections import repository as repo
+from server.banking.connections.revocation import queue_revocation
+from server.banking.models import BankConnection
+from server.cache import keys
+from server.cache.store import Cache
+from server.common.ids import parse_id
+from server.common.pagination import page_request, pagination
+from server.common.validation import Violations
+from server.context import principal, tenant
+from server.db.database import Database
+from server.encryption import UnreadableSecret, Vault
+from server.errors import (
+    ConnectionAlreadyExists,
+    ConnectionNotActive,
+    ConnectionNotFound,
+    FieldViolation,
+    Forbidden,
+    InvalidInput,
+    ProviderFailure,
+    SyncInProgress,
+)
+from server.jobs.app import JobQueue
+from server.providers.base import AccessRevoked, InvalidCredentials, LoginRequired, ProviderError
+from server.providers.registry import BankProvider, UnsupportedProvider
+from server.tenancy.session import tenant_transaction
+
+STATUSES = ("ACTIVE", "DISCONNECTED", "FAILED")
+PROVIDER_NAMES = {"PLAID": "Plaid", "TELLER": "Teller", "MX": "MX"}
+RECONNECTED = "Connection reconnected successfully. Full sync will begin automatically."
+DISCONNECTED = "Connection disconnected successfully"
+DELETED = "Connection deleted successfully"
+NO_ACCESS = "You do not have access to this connection"
+
+ProviderFactory = Callable[[str], BankProvider]
+
+
+class RequestSync(Protocol):
+    """server.banking.sync.requests.request_sync: queues a sync in the caller's transaction."""
+
+    def __call__(
+        self,
+        s: Any,
+        jobs: JobQueue,
+        *,
+        organization_id: uuid.UUID,
+        connection_id: uuid.UUID,
+        account_id: uuid.UUID | None = None,
+        sync_type: str = "incremental",
+    ) -> Awaitable[int]: ...
+
+
+def connection_id_of(raw: str) -> uuid.UUID:
+    """A path id; one that is no UUID names nothing that exists."""
+    found = parse_id(raw)
+    if found is None:
+        raise ConnectionNotFound()
+    return found
+
+
+def ensure_may_change(conn: BankConnection) -> None:
+    if tenant().role == "OWNER" or conn.user_id == principal().user_id:
+        return
+    raise Forbidden(NO_ACCESS)
+
+
+def provider_name(provider: str) -> str:
+    return PROVIDER_NAMES.get(provider, provider.title())
+
+
+class Connections:
+    def __init__(
+        self,
+        db: Database,
+        jobs: JobQueue,
+        cache: Cache,
+        vault: Vault,
+        providers: ProviderFactory,
+        request_sync: RequestSync,
+    ):
+        self.db = db
+        self.jobs = jobs
+        self.cache = cache
+        self.vault = vault
+        self.providers = providers
+        self.request_sync = request_sync
+
+    async def listing(
+        self, *, status: str, page: int | None, limit: int | None
+    ) -> spb.ListConnectionsResponse:
+        """A page of the organization's connections (cached under `user:{userId}:connections`,
+        field organization|status|page|limit)."""
+        v = Violations()
+        status = status.strip().upper()
+        if status and status not in STATUSES:
+            v.add("status", f"must be one of {', '.join(STATUSES)}")
+        pg = page_request(v, page, limit)
+        v.raise_if_any()
+        org_id = tenant().organization_id
+        key = keys.user_connections(principal().user_id)
+        variant = f"{org_id}|{status}|{pg.page}|{pg.limit}"
+        cached = await self.cache.get(key, variant)
+        if cached is not None:
+            return spb.ListConnectionsResponse.FromString(cached)
+        async with tenant_transaction(self.db) as s:
+            rows, total = await repo.page(
+                s, org_id, status=status or None, offset=pg.offset, limit=pg.limit
+            )
+        found = spb.ListConnectionsResponse(
+            success=True,
+            data=[convert.view(r) for r in rows],
+            pagination=pagination(pg, total),
+        )
+        await self.cache.put(key, variant, found.SerializeToString())
+        return found
+
+    async def get(self, connection_id: str) -> pb.ConnectionView:
+        cid = connection_id_of(connection_id)
+        org_id = tenant().organization_id
+        key, variant = keys.connection(cid), str(org_id)
+        cached = await self.cache.get(key, variant)
+        if cached is not None:
+            return pb.ConnectionView.FromString(cached)
+        async with tenant_transaction(self.db) as s:
+            conn = await repo.get(s, org_id, cid)
+            if conn is None:
+                raise ConnectionNotFound()
+            found = convert.view(conn)
+        await self.cache.put(key, variant, found.SerializeToString())
+        return found
+
+    async def reconnect(self, connection_id: str) -> pb.ConnectionView:
+        cid = connection_id_of(connection_id)
+        org_id = tenant().organization_id
+        async with tenant_transaction(self.db) as s:
+            conn = await self._changeable(s, org_id, cid, lock=False)
+            self._ensure_reconnectable(conn)
+            if await repo.active_twin(s, conn):
+                raise ConnectionAlreadyExists(
+                    f"An active connection already exists for this "
+                    f"{provider_name(conn.provider)} account"
+                )
+            provider, sealed = conn.provider, conn.access_token_sealed
+        # The provider is asked outside any transaction: no row stays locked during its call.
+        await self._check_at_provider(provider, sealed)
+        async with tenant_transaction(self.db) as s:
+            conn = await self._changeable(s, org_id, cid, lock=True)
+            self._ensure_reconnectable(conn)
+            try:
+                async with s.begin_nested():
+                    conn = await repo.set_status(s, cid, "ACTIVE", error_count=0, last_error=None)
+            except IntegrityError:
+                # Another connection of the same item became ACTIVE meanwhile.
+                raise ConnectionAlreadyExists(
+                    f"An active connection already exists for this "
+                    f"{provider_name(conn.provider)} account"
+                ) from None
+            try:
+                await self.request_sync(
+                    s, self.jobs, organization_id=org_id, connection_id=cid, sync_type="full"
+                )
+            except SyncInProgress:
+                pass  # a sync of this connection is already on its way
+            await record(
+                s,
+                action="bank_connection.reconnect",
+                target_type="bank_connection",
+                target_id=cid,
+                organization_id=org_id,
+            )
+            result = convert.view(conn)
+            stale = keys.after_connection_change(
+                cid, conn.user_id, await keys.member_ids(s, org_id)
+            )
+        await self.cache.delete(stale)
+        return result
+
+    async def disconnect(self, connection_id: str) -> pb.ConnectionView:
+        cid = connection_id_of(connection_id)
+        org_id = tenant().organization_id
+        async with tenant_transaction(self.db) as s:
+            conn = await self._changeable(s, org_id, cid, lock=True)
+            if conn.status != "ACTIVE":
+                raise ConnectionNotActive(
+                    f"Connection is {conn.status.lower()}. Only active connections can be "
+                    "disconnected."
+                )
+            conn = await repo.set_status(s, cid, "DISCONNECTED")
+            await record(
+                s,
+                action="bank_connection.disconnect",
+                target_type="bank_connection",
+                target_id=cid,
+                organization_id=org_id,
+            )
+            result = convert.view(conn)
+            stale = keys.after_connection_change(
+                cid, conn.user_id, await keys.member_ids(s, org_id)
+            )
+        await self.cache.delete(stale)
+        return result
+
+    async def delete(self, connection_id: str) -> None:
+        cid = connection_id_of(connection_id)
+        org_id = tenant().organization_id
+        async with tenant_transaction(self.db) as s:
+            conn = await self._changeable(s, org_id, cid, lock=True)
+            owner, provider, sealed = conn.user_id, conn.provider, conn.access_token_sealed
+            await repo.delete_connection(s, cid)
+            job_id = await queue_revocation(
+                s, provider=provider, sealed_token=sealed, connection_id=cid
+            )
+            await record(
+                s,
+                action="bank_connection.delete",
+                target_type="bank_connection",
+                target_id=cid,
+                organization_id=org_id,
+                changes={"provider": provider, "revocation_job_id": job_id},
+            )
+            stale = keys.after_connection_change(cid, owner, await keys.member_ids(s, org_id))
+        await self.cache.delete(stale)
+
+    async def _changeable(
+        self, s: Any, org_id: uuid.UUID, cid: uuid.UUID, *, lock: bool
+    ) -> BankConnection:
+        conn = await repo.get(s, org_id, cid, lock=lock)
+        if conn is None:
+            raise ConnectionNotFound()
+        ensure_may_change(conn)
+        return conn
+
+    @staticmethod
+    def _ensure_reconnectable(conn: BankConnection) -> None:
+        if conn.status != "DISCONNECTED":
+            raise ConnectionAlreadyExists(
+                "Connection is not disconnected. Only disconnected connections can be reconnected."
+            )
+
+    async def _check_at_provider(self, provider: str, sealed: str) -> None:
+        expired = ConnectionAlreadyExists(
+            f"{provider_name(provider)} access token has expired. Please re-link your account."
+        )
+        try:
+            token = self.vault.unseal(sealed)
+        except UnreadableSecret:
+            raise expired from None
+        try:
+            adapter = self.providers(provider)
+        except UnsupportedProvider as exc:
+            raise InvalidInput([FieldViolation("provider", str(exc))], str(exc)) from None
+        try:
+            await adapter.check(token)
+        except (LoginRequired, AccessRevoked, InvalidCredentials):
+            raise expired from None
+        except ProviderError:
+            raise ProviderFailure() from None

@@ -1,0 +1,70 @@
+"""Shared by the Dashtam tests: RFC 9457 problem bodies and the documented account shape."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from tests.rest.client import RFC3339_Z, UUID
+
+ACCOUNT_KEYS = {
+    "id",
+    "connection_id",
+    "provider_account_id",
+    "account_number_masked",
+    "name",
+    "account_type",
+    "currency",
+    "balance_amount",
+    "balance_currency",
+    "available_balance_amount",
+    "available_balance_currency",
+    "is_active",
+    "is_investment",
+    "is_bank",
+    "is_retirement",
+    "is_credit",
+    "last_synced_at",
+    "created_at",
+    "updated_at",
+}
+LIST_KEYS = {"accounts", "total_count", "active_count", "total_balance_by_currency"}
+MONEY = r"^-?\d+\.\d{2}$"
+
+
+def assert_problem(response: httpx.Response, status: int, detail: str | None = None) -> Any:
+    """Seed 003 "Error Response Format (RFC 9457)": content type, keys, types."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    body = response.json()
+    assert set(body) == {"type", "title", "status", "detail", "instance", "trace_id"}, body
+    assert body["type"].startswith("https://api.dashtam.com/errors/")
+    assert isinstance(body["title"], str) and body["title"]
+    assert body["status"] == status
+    assert isinstance(body["detail"], str) and body["detail"]
+    assert body["instance"].startswith("/api/v1/")
+    assert isinstance(body["trace_id"], str) and body["trace_id"]
+    if detail is not None:
+        assert body["detail"] == detail, body
+    return body
+
+
+def assert_account_shape(a: dict[str, Any]) -> None:
+    assert set(a) == ACCOUNT_KEYS, set(a) ^ ACCOUNT_KEYS
+    assert UUID.match(a["id"]) and UUID.match(a["connection_id"])
+    assert isinstance(a["provider_account_id"], str)
+    assert a["account_number_masked"] is None or re.match(
+        r"^\*{4}\d{4}$", a["account_number_masked"]
+    )
+    assert re.match(MONEY, a["balance_amount"])
+    if a["available_balance_amount"] is None:
+        assert a["available_balance_currency"] is None
+    else:
+        assert re.match(MONEY, a["available_balance_amount"])
+        assert a["available_balance_currency"] == a["currency"]
+    for key in ("is_active", "is_investment", "is_bank", "is_retirement", "is_credit"):
+        assert isinstance(a[key], bool)
+    assert a["last_synced_at"] is None or RFC3339_Z.match(a["last_synced_at"])
+    assert RFC3339_Z.match(a["created_at"]) and RFC3339_Z.match(a["updated_at"])
