@@ -242,3 +242,18 @@ async def test_connect__in_an_organization_by_its_editor(rest, db, mail_dir):
     assert [a["id"] for a in listed["data"]] == [made[0]["id"]]
     (conn,) = await _connections(db, team.org_id)
     assert conn.provider == "TELLER"
+
+
+async def test_connect__cached_connection_and_account_lists_show_the_link_at_once(rest, db):
+    user = sign_up(rest)
+    headers = bearer(user.token)
+    # Both lists are read (and cached) before the link.
+    assert call(rest, "GET", "/api/v1/banking/connections", 200, headers=headers)["data"] == []
+    before = call(rest, "GET", "/api/v1/accounts", 200, headers=headers)
+    enr = enrollment(teller_token())
+    ids = [offered(rest, user.token, enr)[0]["id"]]
+    made = connect(rest, user.token, {"enrollment": enr, "selectedAccountIds": ids})["data"]
+    listed = call(rest, "GET", "/api/v1/banking/connections", 200, headers=headers)["data"]
+    assert [c["provider"] for c in listed] == ["TELLER"]
+    after = call(rest, "GET", "/api/v1/accounts", 200, headers=headers)
+    assert made[0]["id"] not in str(before) and made[0]["id"] in str(after)
