@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+import server.db.metadata  # noqa: F401  (every table: the ORM resolves the foreign keys)
 from server.banking.linking import store_link
 from server.banking.models import BankConnection, FinancialAccount
 from server.config import DEV_ENCRYPTION_KEY
@@ -121,3 +122,31 @@ async def test_a_disconnected_connection_is_not_reused(db, owner):
         conn.status = "DISCONNECTED"
     second = await link(db, org, user, item, [account("a")])
     assert second.created and second.connection_id != first.connection_id
+
+
+async def test_a_downgrade_counts_bank_accounts(db, owner):
+    from server.plans.limits import exceeded
+
+    org, user = owner
+    await link(db, org, user, f"item-{uuid.uuid4().hex}", [account("a"), account("b")])
+    async with db.transaction() as s:
+        assert await exceeded(s, organization_ids=[org], plan_code="FREE") == []
+    async with db.transaction() as s:
+        await s.execute(
+            FinancialAccount.__table__.insert().values(
+                id=uuid.uuid4(),
+                organization_id=org,
+                connection_id=(
+                    await s.scalar(
+                        select(BankConnection.id).where(BankConnection.organization_id == org)
+                    )
+                ),
+                provider_account_id="c",
+                name="Third",
+                type="SAVINGS",
+                subtype="savings",
+            )
+        )
+    async with db.transaction() as s:
+        over = await exceeded(s, organization_ids=[org], plan_code="FREE")
+    assert [(o.resource, o.current, o.limit) for o in over] == [("bank_accounts", 3, 2)]
