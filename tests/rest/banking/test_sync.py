@@ -118,3 +118,27 @@ async def test_unknown_malformed_or_foreign_account_is_404(rest, db):
             {"c": other.connection_id},
         )
     assert states == 0
+
+
+async def test_syncs_count_in_the_sync_rate_class(rate_stack, rest, db):
+    """The rate stack's SYNC class is the default 3 per 5 minutes per user; refused calls
+    (here 409, a sync running) count too."""
+    from tests.rest.test_rate_limit import assert_429, client_from
+
+    bank = await make_bank(rest, db)
+    async with db.transaction() as s:
+        await s.execute(
+            text(
+                "INSERT INTO bank_sync_states (id, organization_id, connection_id, status)"
+                " VALUES (:id, :org, :c, 'IN_PROGRESS')"
+            ),
+            {"id": uuid.uuid4(), "org": bank.org_id, "c": bank.connection_id},
+        )
+    path = f"/api/v1/banking/accounts/{bank.checking}/sync"
+    with client_from(rate_stack, "127.0.0.40") as client:
+        statuses = [client.post(path, json={}, headers=bank.headers).status_code for _ in range(3)]
+        assert statuses == [409, 409, 409]
+        refused = client.post(path, json={}, headers=bank.headers)
+        assert_429(refused, limit=3)
+        # Reads are another class: still allowed.
+        assert client.get("/api/v1/banking/accounts", headers=bank.headers).status_code == 200
