@@ -14,6 +14,8 @@ from server.errors import ErrorSpec
 
 _COMPACT = (",", ":")  # as the transcoder prints success bodies
 PROBLEM_TYPE_BASE = "https://api.dashtam.com/errors/"
+# Seed 003 names the not-found problem `…/errors/not_found`; other codes keep their own name.
+_PROBLEM_SLUGS = {"RESOURCE_NOT_FOUND": "not_found"}
 _TITLES = {
     400: "Bad Request",
     401: "Unauthorized",
@@ -54,7 +56,7 @@ def _problem(
     spec: ErrorSpec, message: str, request_id: str, instance: str | None
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_BASE + spec.reason.lower(),
+        "type": PROBLEM_TYPE_BASE + _PROBLEM_SLUGS.get(spec.reason, spec.reason.lower()),
         "title": _TITLES.get(spec.http_status, "Error"),
         "status": spec.http_status,
         "detail": message,

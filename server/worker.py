@@ -15,6 +15,7 @@ import sys
 import uvloop
 
 from server import config
+from server.cache.store import make_cache
 from server.db.database import Database
 from server.jobs.app import Runtime, connect
 from server.jobs.maintenance import schedule_stall_check
@@ -28,6 +29,7 @@ async def work() -> None:
     configure(settings.log_level)
     schedule_stall_check(settings)
     db = Database(settings.database_url, pool_size=settings.job_concurrency)
+    cache = make_cache(settings) if settings.redis_url else None
     # Each running job may hold a connection, plus the listener, heartbeat and fetching.
     async with connect(settings, max_connections=settings.job_concurrency + 4) as app:
         worker = asyncio.create_task(
@@ -40,7 +42,7 @@ async def work() -> None:
                 update_heartbeat_interval=max(settings.job_stalled_after_s / 4, 0.5),
                 stalled_worker_timeout=settings.job_stalled_after_s,
                 shutdown_graceful_timeout=settings.shutdown_grace_s,
-                additional_context={"runtime": Runtime(db=db, settings=settings)},
+                additional_context={"runtime": Runtime(db=db, settings=settings, cache=cache)},
             )
         )
         stop = asyncio.Event()

@@ -18,6 +18,7 @@ import psycopg_pool
 from procrastinate import JobContext, PsycopgConnector, RetryStrategy
 from procrastinate.exceptions import AlreadyEnqueued
 
+from server.cache.store import Cache
 from server.config import Settings
 from server.db.database import Database
 from server.jobs.conninfo import psycopg_conninfo
@@ -45,6 +46,9 @@ class Runtime:
 
     db: Database
     settings: Settings
+    # The shared (Redis) cache whose keys jobs invalidate; None without REDIS_URL, where each
+    # server process's memory cache is out of a worker's reach and expires by its TTL.
+    cache: Cache | None = None
 
 
 def runtime(context: JobContext) -> Runtime:

@@ -152,3 +152,29 @@ async def insert_org(db: Database) -> tuple[uuid.UUID, uuid.UUID]:
             {"id": org, "slug": f"bank-{org.hex}", "owner": user},
         )
     return user, org
+
+
+async def plaid_connection(
+    db: Database, plaid_provider: Any, **options: Any
+) -> tuple[uuid.UUID, uuid.UUID, str]:
+    """An organization with a Plaid connection whose accounts the first sync brings."""
+    public = await plaid_provider.sandbox_public_token("ins_3", options or None)
+    link = await plaid_provider.exchange(public)
+    user, org = await insert_org(db)
+    connection = new_id()
+    async with db.transaction() as s:
+        await s.execute(
+            text(
+                "INSERT INTO bank_connections (id, organization_id, user_id, provider,"
+                " provider_item_id, institution_id, institution_name, access_token_sealed)"
+                " VALUES (:id, :org, :user, 'PLAID', :item, 'ins_3', 'Chase', :token)"
+            ),
+            {
+                "id": connection,
+                "org": org,
+                "user": user,
+                "item": link.item_id,
+                "token": VAULT.seal(link.access_token),
+            },
+        )
+    return org, connection, link.access_token

@@ -27,6 +27,7 @@ from sqlalchemy import select, update
 from server.banking.models import BankConnection, BankSyncLog, BankSyncState, FinancialAccount
 from server.banking.sync import store
 from server.budgets import alerts as budget_alerts
+from server.cache import keys as cache_keys
 from server.encryption import Vault
 from server.jobs.app import Runtime
 from server.mail.delivery import request_delivery_from_worker
@@ -120,19 +121,35 @@ async def sync(
     except (LoginRequired, AccessRevoked) as exc:
         status = "FAILED" if exc.permanent else "DISCONNECTED"
         await _fail(rt, organization_id, connection_id, exc, job_id, sync_type, started, status)
+        await _invalidate(rt, organization_id, connection_id)
         log.warning(
             "bank sync stopped: connection %s is now %s (%s)", connection_id, status, exc.code
         )
         return result
     except ProviderError as exc:
         await _fail(rt, organization_id, connection_id, exc, job_id, sync_type, started, None)
+        await _invalidate(rt, organization_id, connection_id)
         raise
     await _succeed(rt, organization_id, connection_id, result, job_id, sync_type, started)
+    await _invalidate(rt, organization_id, connection_id)
     log.info(
         "bank sync done",
         extra={"connection_id": str(connection_id), **result.as_dict()},
     )
     return result
+
+
+async def _invalidate(rt: Runtime, organization_id: uuid.UUID, connection_id: uuid.UUID) -> None:
+    """Drops the documented cache keys the sync made stale (seed 000 "Cache Invalidation")."""
+    if rt.cache is None:
+        return
+    async with rt.db.transaction() as s:
+        await bind_organization(s, organization_id)
+        owner = await s.scalar(
+            select(BankConnection.user_id).where(BankConnection.id == connection_id)
+        )
+        members = await cache_keys.member_ids(s, organization_id)
+    await rt.cache.delete(cache_keys.after_connection_change(connection_id, owner, members))
 
 
 async def _sync_accounts(

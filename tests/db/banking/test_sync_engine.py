@@ -12,7 +12,7 @@ from server.banking.sync import engine
 from server.common.ids import new_id
 from server.jobs.app import Runtime
 from server.providers.base import ProviderUnavailable
-from tests.factories.banking import VAULT, insert_org
+from tests.factories.banking import VAULT, insert_org, plaid_connection
 
 PER_ACCOUNT = 25
 # Checking, savings and a credit card (the sandbox's default item).
@@ -22,30 +22,6 @@ ACCOUNTS = 3
 @pytest.fixture(scope="module")
 def runtime(app_db, provider_settings) -> Runtime:
     return Runtime(db=app_db, settings=provider_settings)
-
-
-async def _plaid_connection(db, plaid_provider, **options) -> tuple[uuid.UUID, uuid.UUID, str]:
-    """An organization with a Plaid connection whose accounts the first sync brings."""
-    public = await plaid_provider.sandbox_public_token("ins_3", options or None)
-    link = await plaid_provider.exchange(public)
-    user, org = await insert_org(db)
-    connection = new_id()
-    async with db.transaction() as s:
-        await s.execute(
-            text(
-                "INSERT INTO bank_connections (id, organization_id, user_id, provider,"
-                " provider_item_id, institution_id, institution_name, access_token_sealed)"
-                " VALUES (:id, :org, :user, 'PLAID', :item, 'ins_3', 'Chase', :token)"
-            ),
-            {
-                "id": connection,
-                "org": org,
-                "user": user,
-                "item": link.item_id,
-                "token": VAULT.seal(link.access_token),
-            },
-        )
-    return org, connection, link.access_token
 
 
 async def _sync(runtime, org, connection, sync_type="incremental"):
@@ -72,7 +48,7 @@ async def _count(db, connection) -> tuple[int, int]:
 
 
 async def test_a_first_sync_brings_accounts_and_every_transaction(db, runtime, plaid_provider):
-    org, connection, _ = await _plaid_connection(db, plaid_provider)
+    org, connection, _ = await plaid_connection(db, plaid_provider)
     result = await _sync(runtime, org, connection, "full")
     assert (result.accounts, result.added) == (ACCOUNTS, ACCOUNTS * PER_ACCOUNT)
     assert await _count(db, connection) == (ACCOUNTS * PER_ACCOUNT,) * 2
@@ -104,7 +80,7 @@ async def test_a_first_sync_brings_accounts_and_every_transaction(db, runtime, p
 async def test_incremental_changes_and_a_full_resync_never_duplicate(
     db, runtime, plaid_provider, knobs
 ):
-    org, connection, token = await _plaid_connection(db, plaid_provider)
+    org, connection, token = await plaid_connection(db, plaid_provider)
     await _sync(runtime, org, connection, "full")
     change = knobs.advance(token, added=2, posted=1, modified=1, removed=1)
     result = await _sync(runtime, org, connection)
@@ -126,7 +102,7 @@ async def test_incremental_changes_and_a_full_resync_never_duplicate(
 async def test_mutation_during_pagination_restarts_and_completes(
     db, runtime, plaid_provider, knobs
 ):
-    org, connection, token = await _plaid_connection(
+    org, connection, token = await plaid_connection(
         db, plaid_provider, transactions={"count_per_account": 400}
     )
     knobs.plaid_faults(token, sync_mutations=1)
@@ -136,7 +112,7 @@ async def test_mutation_during_pagination_restarts_and_completes(
 
 
 async def test_login_required_disconnects_the_connection(db, runtime, plaid_provider, knobs):
-    org, connection, token = await _plaid_connection(db, plaid_provider)
+    org, connection, token = await plaid_connection(db, plaid_provider)
     knobs.plaid("/sandbox/item/reset_login", token)
     await _sync(runtime, org, connection)  # not retried: the user must act
     row = await _one(
@@ -157,7 +133,7 @@ async def test_login_required_disconnects_the_connection(db, runtime, plaid_prov
 
 
 async def test_a_removed_item_fails_the_connection_for_good(db, runtime, plaid_provider):
-    org, connection, token = await _plaid_connection(db, plaid_provider)
+    org, connection, token = await plaid_connection(db, plaid_provider)
     await plaid_provider.remove(token)
     await _sync(runtime, org, connection)
     row = await _one(db, "SELECT status FROM bank_connections WHERE id = :c", c=connection)
@@ -165,7 +141,7 @@ async def test_a_removed_item_fails_the_connection_for_good(db, runtime, plaid_p
 
 
 async def test_an_outage_is_counted_then_retried_to_success(db, runtime, plaid_provider, knobs):
-    org, connection, token = await _plaid_connection(db, plaid_provider)
+    org, connection, token = await plaid_connection(db, plaid_provider)
     knobs.plaid_faults(token, server_errors=1)
     with pytest.raises(ProviderUnavailable):
         await _sync(runtime, org, connection)  # the job queue retries it

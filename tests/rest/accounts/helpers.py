@@ -41,6 +41,11 @@ def assert_problem(response: httpx.Response, status: int, detail: str | None = N
     body = response.json()
     assert set(body) == {"type", "title", "status", "detail", "instance", "trace_id"}, body
     assert body["type"].startswith("https://api.dashtam.com/errors/")
+    if status == 404:  # the seed's own example
+        assert (body["type"], body["title"]) == (
+            "https://api.dashtam.com/errors/not_found",
+            "Not Found",
+        )
     assert isinstance(body["title"], str) and body["title"]
     assert body["status"] == status
     assert isinstance(body["detail"], str) and body["detail"]
