@@ -232,6 +232,7 @@ class Banking:
                     ],
                     f"The account's bank connection is {status}; reconnect it before syncing",
                 )
+            await repo.hold_connection(s, row.connection_id)
             job_id = await request_sync(
                 s,
                 self.jobs,
