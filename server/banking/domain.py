@@ -232,7 +232,6 @@ class Banking:
                     ],
                     f"The account's bank connection is {status}; reconnect it before syncing",
                 )
-            await repo.hold_connection(s, row.connection_id)
             job_id = await request_sync(
                 s,
                 self.jobs,

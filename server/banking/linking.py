@@ -156,7 +156,6 @@ async def first_sync(
     s: AsyncSession, jobs: JobQueue, *, organization_id: uuid.UUID, connection_id: uuid.UUID
 ) -> None:
     """Queues the full sync of a freshly stored link, in a transaction after store_link's."""
-    await repo.hold_connection(s, connection_id)
     try:
         await request_sync(
             s, jobs, organization_id=organization_id, connection_id=connection_id, sync_type="full"

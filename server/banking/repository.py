@@ -357,16 +357,6 @@ async def upsert_connection(
     return row.id, row.created_at, bool(row.created)
 
 
-async def hold_connection(s: AsyncSession, connection_id: uuid.UUID) -> None:
-    """Locks the connection row until the transaction ends; taken before queueing its sync.
-
-    request_sync defers the job on its own (committed) connection, then writes the sync state
-    in ours: a worker that starts the job at once locks the connection FOR UPDATE and writes the
-    same state row, while our state insert's foreign-key check waits for the connection row, a
-    deadlock. Holding the row first makes the worker wait for our commit instead."""
-    await s.execute(select(C.id).where(C.id == connection_id).with_for_update(key_share=True))
-
-
 async def existing_provider_accounts(s: AsyncSession, connection_id: uuid.UUID) -> set[str]:
     stmt = select(A.provider_account_id).where(A.connection_id == connection_id)
     return set((await s.execute(stmt)).scalars())

@@ -91,7 +91,9 @@ async def sync(
     started = _now()
     async with rt.db.transaction() as s:
         await bind_organization(s, organization_id)
-        conn = await s.get(BankConnection, connection_id, with_for_update=True)
+        # NO KEY UPDATE: a request that writes the sync state (a foreign key to this row)
+        # must not wait on the sync, which waits on that request's uncommitted state row.
+        conn = await s.get(BankConnection, connection_id, with_for_update={"key_share": True})
         if conn is None or conn.status != "ACTIVE":
             # Deleted or disconnected since it was queued: nothing to do, nothing to retry.
             await _finish_state(s, connection_id, "PAUSED" if conn else None)

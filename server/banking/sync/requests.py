@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.banking.models import BankSyncState
+from server.banking.models import BankConnection, BankSyncState
 from server.errors import SyncInProgress
 from server.jobs.app import JobQueue
 
@@ -42,6 +42,15 @@ async def request_sync(
     # Late: the task module imports this one (lock_for).
     from server.banking.sync.tasks import sync_connection
 
+    # The job is queued on its own connection and may start before this transaction commits;
+    # holding the connection row first makes that job wait for our commit, instead of a
+    # deadlock between its connection lock and our sync-state row (whose foreign key points
+    # at the connection).
+    await s.execute(
+        select(BankConnection.id)
+        .where(BankConnection.id == connection_id)
+        .with_for_update(key_share=True)
+    )
     running = await s.scalar(
         select(BankSyncState.status).where(BankSyncState.connection_id == connection_id)
     )
