@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, select, text
+from sqlalchemy import ColumnElement, Row, Select, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -148,9 +148,7 @@ def _transaction_where(
     return where
 
 
-async def list_transactions(
-    s: AsyncSession, organization_id: uuid.UUID, f: TransactionFilter
-) -> Sequence[Any]:
+def transactions_page_query(organization_id: uuid.UUID, f: TransactionFilter) -> Select[Any]:
     """One page, newest first.
 
     The page is chosen on (date, id) alone, then joined back: without other filters the
@@ -186,7 +184,14 @@ async def list_transactions(
         .join(FinancialAccount.__table__, A.id == T.account_id)
         .order_by(page.c.pdate.desc(), page.c.pid.desc())
     )
-    return (await s.execute(stmt)).all()
+    return stmt
+
+
+async def list_transactions(
+    s: AsyncSession, organization_id: uuid.UUID, f: TransactionFilter
+) -> Sequence[Any]:
+    rows: Sequence[Any] = (await s.execute(transactions_page_query(organization_id, f))).all()
+    return rows
 
 
 def _unfiltered(f: TransactionFilter) -> bool:
@@ -201,9 +206,7 @@ def _unfiltered(f: TransactionFilter) -> bool:
     )
 
 
-async def transaction_summary(
-    s: AsyncSession, organization_id: uuid.UUID, f: TransactionFilter
-) -> Any:
+def transaction_summary_query(organization_id: uuid.UUID, f: TransactionFilter) -> Select[Any]:
     """matched (count), income and expenses over every matching row: also the list's total.
 
     Without filters (or with only an account) these are the trigger-kept per-account totals;
@@ -217,13 +220,19 @@ async def transaction_summary(
             func.coalesce(func.sum(X.income), 0).label("income"),
             func.coalesce(func.sum(X.expenses), 0).label("expenses"),
         ).where(*where)
-        return (await s.execute(totals)).one()
+        return totals
     stmt = select(
         func.count().label("matched"),
         func.coalesce(func.sum(T.amount).filter(T.amount > 0), 0).label("income"),
         func.coalesce(func.sum(-T.amount).filter(T.amount < 0), 0).label("expenses"),
     ).where(*_transaction_where(organization_id, f))
-    return (await s.execute(stmt)).one()
+    return stmt
+
+
+async def transaction_summary(
+    s: AsyncSession, organization_id: uuid.UUID, f: TransactionFilter
+) -> Any:
+    return (await s.execute(transaction_summary_query(organization_id, f))).one()
 
 
 # ---- spending analytics --------------------------------------------------------------------

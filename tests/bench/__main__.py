@@ -13,7 +13,7 @@ from time import perf_counter
 import uvloop
 
 from server.devstack.stack import Ports, Stack
-from tests.bench import machine, scenarios
+from tests.bench import banking, machine, scenarios
 from tests.bench.cpu import CpuMeter
 from tests.bench.report import RunInfo, document, latest_run
 from tests.bench.stats import Result
@@ -42,8 +42,11 @@ def settle(mail_dir: Path, email: str, *, timeout: float = 10.0) -> None:
     time.sleep(SETTLE_S)
 
 
-def measure(stack: Stack, *, embedded_pg: bool) -> list[Result]:
-    """Sign one user up, then run the one-client rows and the concurrent rows."""
+def measure(
+    stack: Stack, *, embedded_pg: bool, with_banking: bool
+) -> tuple[list[Result], banking.BankingReport | None]:
+    """Sign one user up, then run the one-client rows, the concurrent rows and the banking
+    rows."""
     target = scenarios.sign_up(rest_url=stack.rest_url, grpc_target=stack.grpc_target)
     settle(stack.mail_dir, target.email)
     meter = CpuMeter(machine.stack_pids(stack, embedded_pg=embedded_pg), trees={"postgres"})
@@ -52,7 +55,8 @@ def measure(stack: Stack, *, embedded_pg: bool) -> list[Result]:
     results = scenarios.sequential(target, meter)
     _say(f"{scenarios.CONCURRENCY}-client rows")
     results += uvloop.run(scenarios.concurrent(target, meter))
-    return results
+    report = banking.run(stack, target, meter, say=_say) if with_banking else None
+    return results, report
 
 
 # The limiter still runs on every call (its cost is measured); its limits are out of reach.
@@ -61,6 +65,9 @@ UNLIMITED = {
         f"RATE_LIMIT_{name}": "1000000/minute"
         for name in ("GENERAL", "WRITE", "SYNC", "LIVE", "ADMIN", "AUTH")
     },
+    # Token buckets (capacity:refill/period), as out of reach.
+    "RATE_LIMIT_API_READ": "1000000:1000000/minute",
+    "RATE_LIMIT_PROVIDER_SYNC": "1000000:1000000/minute",
 }
 
 
@@ -79,7 +86,11 @@ def main() -> int:
         env={"JWT_SECRET": JWT_SECRET, **UNLIMITED},
         app_env="test",
     ) as stack:
-        results = measure(stack, embedded_pg=database_url is None)
+        results, bank = measure(
+            stack,
+            embedded_pg=database_url is None,
+            with_banking=os.environ.get("BENCH_BANKING", "1") != "0",
+        )
         _say("stopping the stack")
     info = RunInfo(
         date=machine.today(),
@@ -93,11 +104,15 @@ def main() -> int:
         command=COMMAND,
         duration_s=perf_counter() - started,
     )
-    print(latest_run(info, results))
+    extra = banking.section(bank) if bank else ""
+    print(latest_run(info, results) + extra)
     DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(document(info, results))
+    DOC.write_text(document(info, results) + extra)
     _say(f"wrote {DOC.relative_to(ROOT)}")
-    return 1 if any(r.errors for r in results) else 0
+    bank_errors = bank is not None and any(
+        row.fingate.errors or row.peer.errors for row in bank.lists
+    )
+    return 1 if bank_errors or any(r.errors for r in results) else 0
 
 
 if __name__ == "__main__":

@@ -42,8 +42,10 @@ def run(database_url: str, sql: str, *, clients: int, seconds: int) -> PgbenchRe
     if binary is None:
         raise RuntimeError("pgbench is not installed")
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
-        # One statement per line for pgbench; the query's own newlines are only layout.
-        script.write(" ".join(sql.split()) + ";\n")
+        # One statement per line for pgbench (statements are separated by ";\n"); their own
+        # newlines are only layout.
+        for statement in sql.split(";\n"):
+            script.write(" ".join(statement.split()) + ";\n")
     out = subprocess.run(
         [
             binary,

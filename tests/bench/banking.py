@@ -1,0 +1,365 @@
+"""The banking rows of `make bench` (issue 4): the transaction list on 1,000,000 rows beside
+GET /health, pgbench running the route's own SQL, and a FastAPI + ORM peer; analytics and
+summary latency; first-sync ingest from the sandbox beside a bare COPY.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+import httpx
+from sqlalchemy.dialects import postgresql
+
+from server.banking import repository
+from server.banking.filters import TransactionFilter
+from server.banking.sync import engine
+from server.common.pagination import PageRequest
+from server.db.database import Database
+from server.db.rls import APP_ROLE
+from server.devstack.postgres import as_role
+from server.devstack.process import spawn, stop_process
+from server.devstack.stack import Stack
+from server.jobs.app import Runtime
+from server.providers.plaid import PlaidProvider
+from tests.bench import bank_data, pgbench
+from tests.bench.cpu import CpuMeter
+from tests.bench.runners import Unexpected, run_concurrent, run_sequential
+from tests.bench.scenarios import CONCURRENCY, TIMEOUT_S, Plan, Target
+from tests.bench.stats import Result
+from tests.factories.banking import plaid_connection
+from tests.factories.sandbox import settings_for
+
+LIST = Plan(n=1500, warmup=4 * CONCURRENCY, max_s=20)
+ONE = Plan(n=200, warmup=10, max_s=15)
+PGBENCH_S = 10
+INGEST = 100_000
+PATH = "/api/v1/banking/transactions"
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    page: int
+    filtered: bool
+
+
+VARIANTS = [
+    Variant("page 1", 1, False),
+    Variant("page 1000", 1000, False),
+    Variant("filtered page 1", 1, True),
+    Variant("filtered page 1000", 1000, True),
+]
+
+
+@dataclass
+class ListRow:
+    variant: Variant
+    fingate: Result
+    peer: Result
+    pg: pgbench.PgbenchResult
+
+
+@dataclass
+class BankingReport:
+    transactions: int
+    health: Result
+    lists: list[ListRow] = field(default_factory=list)
+    latency: list[Result] = field(default_factory=list)
+    ingest_rows_s: float = 0.0
+    copy_rows_s: float = 0.0
+
+
+def _window() -> tuple[dt.date, dt.date]:
+    today = dt.datetime.now(dt.UTC).date()
+    return today - dt.timedelta(days=365), today
+
+
+def _query(variant: Variant, organization_id: uuid.UUID | None = None) -> dict[str, Any]:
+    params: dict[str, Any] = {"page": variant.page, "limit": 50}
+    if variant.filtered:
+        start, end = _window()
+        params |= {
+            "category": bank_data.FILTER_CATEGORY,
+            "minAmount": bank_data.FILTER_MIN,
+            "maxAmount": bank_data.FILTER_MAX,
+            "startDate": start.isoformat(),
+            "endDate": end.isoformat(),
+        }
+    if organization_id is not None:
+        params["organizationId"] = str(organization_id)
+    return params
+
+
+def _filter(variant: Variant) -> TransactionFilter:
+    page = PageRequest(page=variant.page, limit=50)
+    if not variant.filtered:
+        return TransactionFilter(page=page)
+    start, end = _window()
+    return TransactionFilter(
+        page=page,
+        category=bank_data.FILTER_CATEGORY,
+        start=dt.datetime.combine(start, dt.time(), dt.UTC),
+        end=dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC),
+        min_amount=Decimal(bank_data.FILTER_MIN),
+        max_amount=Decimal(bank_data.FILTER_MAX),
+    )
+
+
+def route_sql(organization_id: uuid.UUID, variant: Variant) -> str:
+    """The statements the route runs for this variant (page, then summary), as literal SQL."""
+    f = _filter(variant)
+    statements = [
+        repository.transactions_page_query(organization_id, f),
+        repository.transaction_summary_query(organization_id, f),
+    ]
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    return ";\n".join(
+        str(s.compile(dialect=dialect, compile_kwargs={"literal_binds": True})) for s in statements
+    )
+
+
+def _start_peer(stack: Stack, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    assert stack.database_url is not None
+    cmd = [sys.executable, "-m", "tests.bench.peer", str(port), stack.database_url]
+    proc = spawn(cmd, log_path=log_path, env=None, cwd=Path(__file__).resolve().parents[2])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1, trust_env=False)
+            return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    stop_process(proc)
+    raise RuntimeError("the FastAPI peer did not start")
+
+
+def _expect(response: httpx.Response, rows: int | None = None) -> None:
+    if response.status_code != 200:
+        raise Unexpected(f"HTTP {response.status_code}: {response.text[:120]}")
+    if rows is not None and len(response.json()["data"]) != rows:
+        raise Unexpected(f"{len(response.json()['data'])} rows")
+
+
+async def _concurrent(
+    name: str, base: str, params: dict[str, Any], headers: dict[str, str], meter: CpuMeter
+) -> Result:
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with httpx.AsyncClient(
+        base_url=base, trust_env=False, timeout=TIMEOUT_S, limits=limits
+    ) as http:
+
+        async def call() -> None:
+            _expect(await http.get(PATH, params=params, headers=headers), 50)
+
+        return await run_concurrent(
+            name,
+            call,
+            n=LIST.n,
+            concurrency=CONCURRENCY,
+            warmup=LIST.warmup,
+            max_s=LIST.max_s,
+            meter=meter,
+        )
+
+
+async def _health(base: str, meter: CpuMeter) -> Result:
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with httpx.AsyncClient(
+        base_url=base, trust_env=False, timeout=TIMEOUT_S, limits=limits
+    ) as http:
+
+        async def call() -> None:
+            _expect(await http.get("/health"))
+
+        return await run_concurrent(
+            f"REST GET /health ×{CONCURRENCY}",
+            call,
+            n=LIST.n,
+            concurrency=CONCURRENCY,
+            warmup=LIST.warmup,
+            max_s=LIST.max_s,
+            meter=meter,
+        )
+
+
+async def _ingest(stack: Stack) -> tuple[float, float]:
+    """Rows per second of a first sync of INGEST transactions, and of a bare COPY of as many."""
+    assert stack.database_url is not None
+    settings = settings_for(stack.sandbox_url)
+    owner = Database(stack.database_url, pool_size=2)
+    app = Database(as_role(stack.database_url, APP_ROLE), pool_size=4)
+    try:
+        per_account = INGEST // 2
+        org, connection, _ = await plaid_connection(
+            owner,
+            PlaidProvider(settings),
+            transactions={"count_per_account": per_account},
+            accounts=["checking", "savings"],
+        )
+        t0 = perf_counter()
+        result = await engine.sync(
+            Runtime(db=app, settings=settings),
+            organization_id=org,
+            connection_id=connection,
+            sync_type="full",
+            job_id=None,
+        )
+        elapsed = perf_counter() - t0
+        if result.added != INGEST:
+            raise RuntimeError(f"ingest stored {result.added} of {INGEST}")
+    finally:
+        await owner.dispose()
+        await app.dispose()
+    copy = await bank_data.bare_copy_rate(stack.database_url, INGEST)
+    return INGEST / elapsed, copy
+
+
+def run(stack: Stack, target: Target, meter: CpuMeter, *, say: Any) -> BankingReport:
+    assert stack.database_url is not None
+    org, user = asyncio.run(_personal_org(stack.database_url, target.email))
+    say(f"seeding {bank_data.TRANSACTIONS:,} transactions")
+    asyncio.run(bank_data.seed(stack.database_url, org, user))
+    headers = {"Authorization": target.bearer}
+    peer_port = stack.ports.http + 20
+    peer = _start_peer(stack, peer_port, stack.var_dir / "log" / "peer.log")
+    try:
+        report = BankingReport(
+            transactions=bank_data.TRANSACTIONS,
+            health=asyncio.run(_health(stack.rest_url, meter)),
+        )
+        for variant in VARIANTS:
+            say(f"transaction list, {variant.name}")
+            fingate = asyncio.run(
+                _concurrent(
+                    f"REST {PATH} {variant.name} ×{CONCURRENCY}",
+                    stack.rest_url,
+                    _query(variant),
+                    headers,
+                    meter,
+                )
+            )
+            other = asyncio.run(
+                _concurrent(
+                    f"FastAPI + ORM peer {variant.name} ×{CONCURRENCY}",
+                    f"http://127.0.0.1:{peer_port}",
+                    _query(variant, org),
+                    {},
+                    meter,
+                )
+            )
+            pg = pgbench.run(
+                stack.database_url,
+                route_sql(org, variant),
+                clients=CONCURRENCY,
+                seconds=PGBENCH_S,
+            )
+            report.lists.append(ListRow(variant, fingate, other, pg))
+    finally:
+        stop_process(peer)
+    say("analytics and summary latency")
+    report.latency = _latency(stack, headers, meter)
+    say(f"ingest of {INGEST:,} transactions")
+    report.ingest_rows_s, report.copy_rows_s = asyncio.run(_ingest(stack))
+    return report
+
+
+def _latency(stack: Stack, headers: dict[str, str], meter: CpuMeter) -> list[Result]:
+    with httpx.Client(base_url=stack.rest_url, trust_env=False, timeout=TIMEOUT_S) as http:
+
+        def analytics() -> None:
+            _expect(http.get("/api/v1/banking/analytics/spending/categories", headers=headers))
+
+        def summary() -> None:
+            # One row: the page costs nothing, the summary over the filtered set is the work.
+            params = {**_query(VARIANTS[2]), "limit": 1}
+            _expect(http.get(PATH, params=params, headers=headers), 1)
+
+        return [
+            run_sequential(
+                "REST spending analytics (last 30 days)",
+                analytics,
+                n=ONE.n,
+                warmup=ONE.warmup,
+                max_s=ONE.max_s,
+                meter=meter,
+            ),
+            run_sequential(
+                "REST transactions summary (filtered, limit 1)",
+                summary,
+                n=ONE.n,
+                warmup=ONE.warmup,
+                max_s=ONE.max_s,
+                meter=meter,
+            ),
+        ]
+
+
+async def _personal_org(database_url: str, email: str) -> tuple[uuid.UUID, uuid.UUID]:
+    import asyncpg
+
+    conn = await asyncpg.connect(bank_data.asyncpg_dsn(database_url))
+    try:
+        row = await conn.fetchrow(
+            "SELECT o.id, u.id FROM organizations o JOIN users u ON u.id = o.owner_id"
+            " WHERE u.email = $1 AND o.is_personal",
+            email,
+        )
+    finally:
+        await conn.close()
+    assert row is not None
+    return row[0], row[1]
+
+
+def _n(value: float, digits: int = 0) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def section(report: BankingReport) -> str:
+    """The banking part of docs/benchmarks.md."""
+    h = report.health
+    lines = [
+        f"### Banking: {report.transactions:,} transactions in one organization (10 accounts)",
+        "",
+        f"Throughput with {CONCURRENCY} concurrent clients. *fingate*: the route through Envoy"
+        " (auth, tenant, rate limit, page + summary queries). *peer*: the same route in FastAPI"
+        " + SQLAlchemy ORM + pydantic, no auth, no Envoy (tests/bench/peer.py). *pgbench*: the"
+        f" route's own SQL (page and summary statements) by pgbench, {CONCURRENCY} clients,"
+        f" {PGBENCH_S} s. REST GET /health ×{CONCURRENCY} through Envoy: {_n(h.rps)} req/s,"
+        f" p50 {_n(h.p50_ms, 2)} ms.",
+        "",
+        "| list | fingate req/s | p50 ms | p99 ms | peer req/s | peer p50 ms | pgbench tps"
+        " | × peer | × pgbench | × /health | err |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for row in report.lists:
+        f, p = row.fingate, row.peer
+        lines.append(
+            f"| {row.variant.name} | {_n(f.rps)} | {_n(f.p50_ms, 2)} | {_n(f.p99_ms, 2)}"
+            f" | {_n(p.rps)} | {_n(p.p50_ms, 2)} | {_n(row.pg.tps)}"
+            f" | {_n(f.rps / p.rps, 2)} | {_n(f.rps / row.pg.tps, 2)} | {_n(f.rps / h.rps, 2)}"
+            f" | {f.errors + p.errors} |"
+        )
+    lines += ["", "| one client | n | p50 ms | p99 ms |", "|---|--:|--:|--:|"]
+    for r in report.latency:
+        lines.append(f"| {r.name} | {r.n} | {_n(r.p50_ms, 2)} | {_n(r.p99_ms, 2)} |")
+    ratio = report.ingest_rows_s / report.copy_rows_s if report.copy_rows_s else float("nan")
+    lines += [
+        "",
+        f"First-sync ingest of {INGEST:,} transactions from the sandbox (Plaid"
+        " /transactions/sync through plaid-python, pages of 500, the sync engine writing as"
+        f" the server's role): {_n(report.ingest_rows_s)} rows/s; a bare COPY of the same"
+        f" rows into a table indexed like bank_transactions: {_n(report.copy_rows_s)} rows/s"
+        f" (ingest = {ratio:.0%} of COPY).",
+        "",
+    ]
+    return "\n".join(lines)
