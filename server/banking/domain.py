@@ -14,7 +14,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.audit.trail import record
-from server.banking import analytics
+from server.banking import analytics, summaries
 from server.banking import repository as repo
 from server.banking.filters import (
     AccountFilter,
@@ -206,11 +206,27 @@ class Banking:
         async with tenant_transaction(self.db) as s:
             if f.account_id is not None:
                 await _ensure_account(s, org, f.account_id)
-            summary = await repo.transaction_summary(s, org, f)
+            summary = await self._summary(s, org, f)
             total = int(summary.matched)
             # Past the last page there is nothing to fetch; the summary already says so.
             rows = await repo.list_transactions(s, org, f) if total > f.page.offset else []
         return TransactionPage(rows, f.page, total, summary.income, summary.expenses)
+
+    async def _summary(self, s: AsyncSession, org: uuid.UUID, f: TransactionFilter) -> Any:
+        """The list's summary. A filtered one aggregates every matching row (tens of ms at a
+        million), and a client paging through a filter asks for the same one page after page:
+        it is cached under the organization's bank data version, read first, so whatever
+        writes transactions afterwards (a sync, an edit) makes the next read compute afresh."""
+        if repo.summary_from_totals(f):
+            return await repo.transaction_summary(s, org, f)
+        version = await repo.data_version(s, org)
+        key, field = summaries.key(org, version, f)
+        cached = await self.cache.get(key, field)
+        if cached is not None:
+            return summaries.load(cached)
+        summary = await repo.transaction_summary(s, org, f)
+        await self.cache.put(key, field, summaries.dump(summary))
+        return summary
 
     async def sync_account(self, raw_id: str, sync_type: str) -> QueuedSync:
         aid = _account_id(raw_id)

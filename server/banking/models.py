@@ -287,3 +287,16 @@ class BankTransactionTotals(Base):
     transactions: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     income: Mapped[Decimal] = mapped_column(Numeric(20, 2), server_default=text("0"))
     expenses: Mapped[Decimal] = mapped_column(Numeric(20, 2), server_default=text("0"))
+
+
+class BankDataVersion(Base):
+    """Per organization: a counter that every statement writing its transactions moves on
+    (the totals triggers, migration 0011). Figures cached over the transactions are keyed by
+    it, so a cached figure is never served for data it was not computed from."""
+
+    __tablename__ = "bank_data_versions"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))

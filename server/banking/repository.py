@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.banking.filters import AccountFilter, TransactionFilter
 from server.banking.models import (
     BankConnection,
+    BankDataVersion,
     BankTransaction,
     BankTransactionTotals,
     FinancialAccount,
@@ -192,6 +193,19 @@ async def list_transactions(
 ) -> Sequence[Any]:
     rows: Sequence[Any] = (await s.execute(transactions_page_query(organization_id, f))).all()
     return rows
+
+
+def summary_from_totals(f: TransactionFilter) -> bool:
+    """Whether the summary reads the trigger-kept totals (cheap) rather than the rows."""
+    return _unfiltered(f)
+
+
+async def data_version(s: AsyncSession, organization_id: uuid.UUID) -> int:
+    """The organization's bank data version (migration 0011); 0 before its first write."""
+    version = await s.scalar(
+        select(BankDataVersion.version).where(BankDataVersion.organization_id == organization_id)
+    )
+    return int(version or 0)
 
 
 def _unfiltered(f: TransactionFilter) -> bool:

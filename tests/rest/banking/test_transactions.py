@@ -300,3 +300,28 @@ async def test_another_organizations_rows_stay_invisible(rest, db):
     for account in (other.bank.checking, uuid.uuid4()):
         body = lg.get(rest, {"accountId": str(account)}, status=404)
         assert_mappr_error(body, code="RESOURCE_NOT_FOUND", status=404)
+
+
+async def test_a_cached_filtered_summary_follows_every_write(rest, db):
+    # Filtered summaries are cached under the organization's bank data version: a new
+    # transaction, a user edit and a delete each show in the very next request.
+    lg = await ledger(rest, db)
+    debits = {"maxAmount": "0", "limit": 1}
+    assert lg.get(rest, debits)["summary"]["transactionCount"] == 4
+    assert lg.get(rest, debits)["summary"]["transactionCount"] == 4  # served from the cache
+    await insert_transactions(db, lg.bank.org_id, lg.bank.checking, [Txn("-10.00", at(20))])
+    assert lg.get(rest, debits)["summary"]["transactionCount"] == 5
+    shopping = {"category": "Shopping", "limit": 1}
+    before = lg.get(rest, shopping)["summary"]["transactionCount"]
+    async with db.transaction() as s:
+        await s.execute(
+            text("UPDATE bank_transactions SET user_category = 'Gifts' WHERE id = :id"),
+            {"id": uuid.UUID(lg.ids["amazon"])},
+        )
+    assert lg.get(rest, shopping)["summary"]["transactionCount"] == before - 1
+    async with db.transaction() as s:
+        await s.execute(
+            text("DELETE FROM bank_transactions WHERE account_id = :a AND amount = -10.00"),
+            {"a": lg.bank.checking},
+        )
+    assert lg.get(rest, debits)["summary"]["transactionCount"] == 4
