@@ -24,6 +24,7 @@ from server.accounts import repository as repo
 from server.accounts.convert import AccountList
 from server.accounts.types import ACCOUNT_TYPES
 from server.audit.trail import record
+from server.banking.connections import repository as connections
 from server.banking.models import FinancialAccount
 from server.cache import keys
 from server.cache.store import Cache
@@ -166,7 +167,7 @@ class Accounts:
             )
         org_id = tenant().organization_id
         async with tenant_transaction(self.db) as s:
-            conn = await repo.connection(s, org_id, cid)
+            conn = await connections.get(s, org_id, cid)
             if conn is None:
                 raise NotFound(CONNECTION_NOT_FOUND)
             provider, status, sealed = conn.provider, conn.status, conn.access_token_sealed
@@ -188,7 +189,7 @@ class Accounts:
             )
         fetched = await self._fetch(org_id, cid, provider, sealed)
         async with tenant_transaction(self.db) as s:
-            conn = await repo.connection(s, org_id, cid, lock=True)
+            conn = await connections.get(s, org_id, cid, lock=True)
             if conn is None:
                 raise NotFound(CONNECTION_NOT_FOUND)  # deleted while the provider answered
             result = await self._upsert(s, org_id, cid, fetched, now)

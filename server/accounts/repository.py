@@ -57,18 +57,6 @@ async def account(s: AsyncSession, organization_id: uuid.UUID, account_id: uuid.
     return rows.first()
 
 
-async def connection(
-    s: AsyncSession, organization_id: uuid.UUID, connection_id: uuid.UUID, *, lock: bool = False
-) -> BankConnection | None:
-    q = select(BankConnection).where(
-        BankConnection.organization_id == organization_id, BankConnection.id == connection_id
-    )
-    if lock:
-        q = q.with_for_update()
-    found: BankConnection | None = await s.scalar(q)
-    return found
-
-
 async def connection_exists(
     s: AsyncSession, organization_id: uuid.UUID, connection_id: uuid.UUID
 ) -> bool:

@@ -25,16 +25,15 @@ from server.banking.linking import (
     Linked,
     Providers,
     TellerAdapter,
-    first_sync,
+    link_and_sync,
     provider_refusal,
-    store_link,
 )
 from server.banking.sync.requests import SYNC_TYPES, request_sync
 from server.cache.store import Cache
 from server.common.ids import parse_id
 from server.common.pagination import PageRequest
 from server.common.validation import Violations
-from server.context import principal, tenant
+from server.context import tenant
 from server.db.database import Database
 from server.encryption import Vault
 from server.errors import FieldViolation, InvalidInput, NotFound
@@ -168,24 +167,15 @@ class Banking:
                     )
                 ]
             )
-        t = tenant()
-        async with tenant_transaction(self.db) as s:
-            linked = await store_link(
-                s,
-                self.vault,
-                organization_id=t.organization_id,
-                plan=t.plan,
-                user_id=principal().user_id,
-                provider="TELLER",
-                link=link,
-                accounts=[offered[i] for i in selected],
-            )
-        await self.cache.delete(linked.stale)
-        async with tenant_transaction(self.db) as s:
-            await first_sync(
-                s, self.jobs, organization_id=t.organization_id, connection_id=linked.connection_id
-            )
-        return linked
+        return await link_and_sync(
+            self.db,
+            self.jobs,
+            self.cache,
+            self.vault,
+            provider="TELLER",
+            link=link,
+            accounts=[offered[i] for i in selected],
+        )
 
     async def list_accounts(self, f: AccountFilter) -> AccountPage:
         async with tenant_transaction(self.db) as s:

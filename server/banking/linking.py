@@ -21,7 +21,10 @@ from server.audit.trail import record
 from server.banking import repository as repo
 from server.banking.sync.requests import request_sync
 from server.cache import keys
+from server.cache.store import Cache
 from server.common.ids import new_id
+from server.context import principal, tenant
+from server.db.database import Database
 from server.encryption import Vault
 from server.errors import (
     FieldViolation,
@@ -39,6 +42,7 @@ from server.providers.base import (
     ProviderAccount,
     ProviderError,
 )
+from server.tenancy.session import tenant_transaction
 
 BANK_ACCOUNTS = limits.register(
     limits.CountedResource(
@@ -165,3 +169,35 @@ async def first_sync(
         # running one may not, and the next (automatic or asked) sync will. A second job
         # cannot be queued meanwhile, and the link itself must not fail for it.
         pass
+
+
+async def link_and_sync(
+    db: Database,
+    jobs: JobQueue,
+    cache: Cache,
+    vault: Vault,
+    *,
+    provider: str,
+    link: Link,
+    accounts: list[ProviderAccount],
+) -> Linked:
+    """Stores a link for the call's organization and user, drops the cache keys it made
+    stale, then queues its first full sync (after the commit, so the job finds the link)."""
+    t = tenant()
+    async with tenant_transaction(db) as s:
+        linked = await store_link(
+            s,
+            vault,
+            organization_id=t.organization_id,
+            plan=t.plan,
+            user_id=principal().user_id,
+            provider=provider,
+            link=link,
+            accounts=accounts,
+        )
+    await cache.delete(linked.stale)
+    async with tenant_transaction(db) as s:
+        await first_sync(
+            s, jobs, organization_id=t.organization_id, connection_id=linked.connection_id
+        )
+    return linked

@@ -14,18 +14,15 @@ from dataclasses import dataclass
 from server.banking.linking import (
     PlaidAdapter,
     Providers,
-    first_sync,
+    link_and_sync,
     provider_refusal,
-    store_link,
 )
 from server.cache.store import Cache
-from server.context import principal, tenant
 from server.db.database import Database
 from server.encryption import Vault
 from server.errors import FieldViolation, InvalidInput
 from server.jobs.app import JobQueue
 from server.providers.base import ProviderError
-from server.tenancy.session import tenant_transaction
 
 # Seed 004 "Get Available Providers" lists these; only PLAID connects in this version.
 DOCUMENTED = ("QUICKBOOKS", "PLAID")
@@ -76,23 +73,15 @@ class Integrations:
             accounts = await plaid.accounts(link.access_token)
         except ProviderError as error:
             raise provider_refusal(error, "code") from None
-        t = tenant()
-        async with tenant_transaction(self.db) as s:
-            linked = await store_link(
-                s,
-                self.vault,
-                organization_id=t.organization_id,
-                plan=t.plan,
-                user_id=principal().user_id,
-                provider="PLAID",
-                link=link,
-                accounts=accounts,
-            )
-        await self.cache.delete(linked.stale)
-        async with tenant_transaction(self.db) as s:
-            await first_sync(
-                s, self.jobs, organization_id=t.organization_id, connection_id=linked.connection_id
-            )
+        linked = await link_and_sync(
+            self.db,
+            self.jobs,
+            self.cache,
+            self.vault,
+            provider="PLAID",
+            link=link,
+            accounts=accounts,
+        )
         return Connected(
             id=linked.connection_id,
             provider="PLAID",
