@@ -2,10 +2,10 @@
 
 The single place budgets read bank transactions (server/banking/models.py): money out
 (negative amounts, counted as positive spend) dated within the budget's current period, and
-matching its source: CATEGORY compares the transaction's category (the user's own, if set)
-with `sourceId` case-insensitively, ACCOUNT its account id, ALL takes every account. Every
-figure of every budget is computed from these, never stored. RLS scopes the query to the
-organization.
+matching its source: CATEGORY compares the transaction's category (the user's own, if set:
+`effective_category`) with `sourceId` case-insensitively, ACCOUNT its account id, ALL takes
+every account. Every figure of every budget is computed from these, never stored. RLS scopes
+the query to the organization.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def _matches(b: Budget, lo: dt.date, hi: dt.date) -> ColumnElement[bool]:
     end = dt.datetime.combine(hi + dt.timedelta(days=1), dt.time(), dt.UTC)
     window = and_(t.date >= start, t.date < end, t.amount < 0)
     if b.source_type == "CATEGORY":
-        category = func.lower(func.coalesce(t.user_category, t.category))
+        category = func.lower(t.effective_category)
         return and_(window, category == func.lower(literal(b.source_id or "")))
     if b.source_type == "ACCOUNT":
         account_id = parse_id(b.source_id or "")
