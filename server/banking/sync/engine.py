@@ -38,7 +38,7 @@ from server.providers.base import (
     ProviderError,
     TransactionPage,
 )
-from server.providers.registry import BankProvider
+from server.providers.registry import BankProvider, provider_for
 from server.tenancy.session import bind_organization
 
 log = logging.getLogger("fingate.banking.sync")
@@ -85,8 +85,6 @@ async def sync(
     provider: BankProvider | None = None,
 ) -> SyncResult:
     """Runs the sync; returns its counts. Raises on transient provider failures (to retry)."""
-    from server.providers.registry import provider_for
-
     result = SyncResult()
     started = _now()
     async with rt.db.transaction() as s:

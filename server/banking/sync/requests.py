@@ -19,6 +19,7 @@ from server.errors import SyncInProgress
 from server.jobs.app import JobQueue
 
 SYNC_TYPES = ("full", "incremental")
+STALE_AFTER = dt.timedelta(minutes=15)
 
 
 def lock_for(connection_id: uuid.UUID) -> str:
@@ -51,10 +52,20 @@ async def request_sync(
         .where(BankConnection.id == connection_id)
         .with_for_update(key_share=True)
     )
-    running = await s.scalar(
-        select(BankSyncState.status).where(BankSyncState.connection_id == connection_id)
-    )
-    if running == "IN_PROGRESS":
+    state = (
+        await s.execute(
+            select(BankSyncState.status, BankSyncState.updated_at).where(
+                BankSyncState.connection_id == connection_id
+            )
+        )
+    ).one_or_none()
+    # A sync writes its state at every batch; one silent for STALE_AFTER died without saying
+    # so (its job gave up after its retries) and must not block the connection for ever.
+    if (
+        state is not None
+        and state.status == "IN_PROGRESS"
+        and state.updated_at > dt.datetime.now(dt.UTC) - STALE_AFTER
+    ):
         raise SyncInProgress("A sync of this account is already in progress")
     job_id = await jobs.defer(
         sync_connection,
