@@ -1,5 +1,5 @@
-"""Every route of tenancy, subscriptions, admin, budgets, banking and integrations against every
-kind of caller.
+"""Every route of tenancy, subscriptions, admin, budgets, banking, bank connections, Dashtam
+accounts and integrations against every kind of caller.
 
 Callers: the OWNER, EDITOR and VIEWER of one organization (T), a signed-in user who is no
 member of T, the member of another organization (O), an anonymous caller, and an ADMIN who is
@@ -40,6 +40,11 @@ class World:
     # A bank account of T, and one per caller to sync (a queued sync refuses a second one).
     account: str
     sync_accounts: dict[str, str]
+    # A connection of T to read, and one per caller to disconnect and one to delete: all
+    # linked by T's billing owner, so only OWNERs (not that linker) may change them.
+    connection: str
+    to_disconnect: dict[str, str]
+    to_delete: dict[str, str]
     made_budgets: list[str] = field(default_factory=list)
 
     def headers(self, actor: str) -> dict[str, str]:
@@ -102,9 +107,12 @@ async def world(rest, mail_dir, db, stack) -> World:
     connection = await insert_connection(db, org, billing.user["id"])
     account = await insert_account(db, org, connection)
     sync_accounts = {}
+    to_disconnect, to_delete = {}, {}
     for actor in ACTORS:
         own = await insert_connection(db, org, billing.user["id"])
         sync_accounts[actor] = str(await insert_account(db, org, own))
+        to_disconnect[actor] = str(await insert_connection(db, org, billing.user["id"]))
+        to_delete[actor] = str(await insert_connection(db, org, billing.user["id"]))
     users = {
         "owner": owner,
         "editor": editor,
@@ -122,6 +130,9 @@ async def world(rest, mail_dir, db, stack) -> World:
         sandbox_url=stack.sandbox_url,
         account=str(account),
         sync_accounts=sync_accounts,
+        connection=str(connection),
+        to_disconnect=to_disconnect,
+        to_delete=to_delete,
     )
 
 
@@ -137,6 +148,8 @@ class Route:
     expect: dict[str, int]
     # Runs after an allowed call (undo a plan change, say).
     after: Callable[[World, str], None] | None = None
+    # Refusals come as RFC 9457 problem details (Dashtam's routes), not the Mappr envelope.
+    problem: bool = False
 
 
 def _statuses(ok: int, *, write: bool = False, manage: bool = False) -> dict[str, int]:
@@ -336,6 +349,52 @@ ROUTES = [
         _statuses(200),
     ),
     Route(
+        "list bank connections",
+        lambda w, a: ("GET", ORG.format(org=w.org) + "/banking/connections", None),
+        _statuses(200),
+    ),
+    Route(
+        "get bank connection",
+        lambda w, a: ("GET", ORG.format(org=w.org) + f"/banking/connections/{w.connection}", None),
+        _statuses(200),
+    ),
+    Route(
+        "disconnect bank connection",
+        lambda w, a: (
+            "POST",
+            ORG.format(org=w.org) + f"/banking/connections/{w.to_disconnect[a]}/disconnect",
+            {},
+        ),
+        _statuses(200, manage=True),
+    ),
+    Route(
+        "delete bank connection",
+        lambda w, a: (
+            "DELETE",
+            ORG.format(org=w.org) + f"/banking/connections/{w.to_delete[a]}",
+            None,
+        ),
+        _statuses(200, manage=True),
+    ),
+    Route(
+        "Dashtam accounts",
+        lambda w, a: ("GET", f"/api/v1/accounts?organizationId={w.org}", None),
+        _statuses(200),
+        problem=True,
+    ),
+    Route(
+        "Dashtam account",
+        lambda w, a: ("GET", f"/api/v1/accounts/{w.account}?organizationId={w.org}", None),
+        _statuses(200),
+        problem=True,
+    ),
+    Route(
+        "Dashtam connection accounts",
+        lambda w, a: ("GET", ORG.format(org=w.org) + f"/providers/{w.connection}/accounts", None),
+        _statuses(200),
+        problem=True,
+    ),
+    Route(
         "connect integration",
         lambda w, a: (
             "POST",
@@ -356,7 +415,12 @@ def test_route_answers_each_caller_as_documented(world: World, route: Route, act
     assert response.status_code == expected, (route.name, actor, response.text)
     if expected >= 400:
         # The envelope and nothing of the target: no `data` leaks with a refusal.
-        assert set(response.json()) <= {"success", "error", "code", "statusCode", "details"}
+        envelope = (
+            {"type", "title", "status", "detail", "instance", "trace_id"}
+            if route.problem
+            else {"success", "error", "code", "statusCode", "details"}
+        )
+        assert set(response.json()) <= envelope
         return
     if route.name == "create budget":
         world.made_budgets.append(response.json()["data"]["id"])
@@ -414,5 +478,23 @@ async def test_only_allowed_calls_linked_banks(world: World, db):
             text("SELECT count(*) FROM bank_connections WHERE organization_id = :o"),
             {"o": world.other_org},
         )
-    assert held == {"PLAID": 1 + len(ACTORS) + 2, "TELLER": 2}
+    # The factory's reading connection, each caller's sync, disconnect and delete targets (the
+    # OWNER's deleted), and two Plaid links.
+    assert held == {"PLAID": 1 + len(ACTORS) * 3 - 1 + 2, "TELLER": 2}
     assert other == 0
+    async with db.transaction() as s:
+        statuses = dict(
+            (
+                await s.execute(
+                    text(
+                        "SELECT id::text, status FROM bank_connections WHERE id::text = ANY(:ids)"
+                    ),
+                    {"ids": [*world.to_disconnect.values(), *world.to_delete.values()]},
+                )
+            ).all()
+        )
+    for actor in ACTORS:
+        assert statuses[world.to_disconnect[actor]] == (
+            "DISCONNECTED" if actor == "owner" else "ACTIVE"
+        )
+        assert (world.to_delete[actor] in statuses) == (actor != "owner")
