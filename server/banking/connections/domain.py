@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from fingate.banking.v1 import connection_pb2 as pb
 from fingate.banking.v1 import connection_service_pb2 as spb
@@ -180,17 +181,7 @@ class Connections:
                 )
             except SyncInProgress:
                 pass  # a sync of this connection is already on its way
-            await record(
-                s,
-                action="bank_connection.reconnect",
-                target_type="bank_connection",
-                target_id=cid,
-                organization_id=org_id,
-            )
-            result = convert.view(conn)
-            stale = keys.after_connection_change(
-                cid, conn.user_id, await keys.member_ids(s, org_id)
-            )
+            result, stale = await _changed(s, conn, org_id, "bank_connection.reconnect")
         await self.cache.delete(stale)
         return result
 
@@ -205,17 +196,7 @@ class Connections:
                     "disconnected."
                 )
             conn = await repo.set_status(s, cid, "DISCONNECTED")
-            await record(
-                s,
-                action="bank_connection.disconnect",
-                target_type="bank_connection",
-                target_id=cid,
-                organization_id=org_id,
-            )
-            result = convert.view(conn)
-            stale = keys.after_connection_change(
-                cid, conn.user_id, await keys.member_ids(s, org_id)
-            )
+            result, stale = await _changed(s, conn, org_id, "bank_connection.disconnect")
         await self.cache.delete(stale)
         return result
 
@@ -274,3 +255,21 @@ class Connections:
             raise expired from None
         except ProviderError:
             raise ProviderFailure() from None
+
+
+async def _changed(
+    s: AsyncSession, conn: BankConnection, organization_id: uuid.UUID, action: str
+) -> tuple[pb.ConnectionView, list[str]]:
+    """After a change to a connection, in its transaction: the audit row, the answer, and the
+    documented cache keys the change made stale (dropped once the transaction commits)."""
+    await record(
+        s,
+        action=action,
+        target_type="bank_connection",
+        target_id=conn.id,
+        organization_id=organization_id,
+    )
+    stale = keys.after_connection_change(
+        conn.id, conn.user_id, await keys.member_ids(s, organization_id)
+    )
+    return convert.view(conn), stale
