@@ -23,9 +23,9 @@ class Authenticator:
         claims = verify_access_token(self._settings, token.strip())
         # Signed-out and reset sessions end at once: the session row is the authority, and
         # role and plan come from the database, not from the (up to an hour old) token.
-        async with self._db.read() as s:
+        async with self._db.driver() as conn:
             row = await repo.live_session_user(
-                s, session_id=claims.session_id, user_id=claims.user_id
+                conn, session_id=claims.session_id, user_id=claims.user_id
             )
         if row is None:
             raise Unauthenticated("Session has ended")

@@ -6,12 +6,14 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from asyncpg import Connection
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.models import ActionToken, AuthSession, RefreshToken, User
 from server.common.ids import new_id
+from server.db.compiled import Compiled
 
 
 async def get_user(s: AsyncSession, user_id: uuid.UUID) -> User | None:
@@ -93,21 +95,24 @@ async def revoke_user_sessions(s: AsyncSession, user_id: uuid.UUID, *, reason: s
     )
 
 
-async def live_session_user(
-    s: AsyncSession, *, session_id: uuid.UUID, user_id: uuid.UUID
-) -> tuple[str, str, str] | None:
-    """(email, role, plan) when the session is live and belongs to the user."""
-    stmt = (
-        select(User.email, User.role, User.current_plan)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .where(
-            AuthSession.id == session_id,
-            User.id == user_id,
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > func.now(),
-        )
+_LIVE_SESSION_USER = Compiled.of(
+    select(User.email, User.role, User.current_plan)
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .where(
+        AuthSession.id == bindparam("session_id", type_=AuthSession.id.type),
+        User.id == bindparam("user_id", type_=User.id.type),
+        AuthSession.revoked_at.is_(None),
+        AuthSession.expires_at > func.now(),
     )
-    row = (await s.execute(stmt)).one_or_none()
+)
+
+
+async def live_session_user(
+    conn: Connection, *, session_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[str, str, str] | None:
+    """(email, role, plan) when the session is live and belongs to the user. Every
+    authenticated call asks, so it runs compiled on asyncpg (server/db/compiled.py)."""
+    row = await _LIVE_SESSION_USER.fetchrow(conn, session_id=session_id, user_id=user_id)
     return (row[0], row[1], row[2]) if row else None
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 
 import jwt
+from cachetools import LRUCache
 
 from server.config import Settings
 from server.errors import Unauthenticated
@@ -51,8 +53,28 @@ def issue_access_token(
     return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM), expires
 
 
+# Tokens already verified by this process, with their expiry: a client sends the same token for
+# up to an hour, and its signature check (PyJWT) was the costliest step of authenticating.
+# Only expiry can change a verified token's verdict, and it is checked on every hit; the
+# secret, issuer and audience are part of the key.
+_VERIFIED: LRUCache[tuple[str, ...], tuple[AccessClaims, float]] = LRUCache(maxsize=10_000)
+
+
 def verify_access_token(settings: Settings, token: str) -> AccessClaims:
     """Checks signature (HS256 only), issuer, audience and expiry; raises Unauthenticated."""
+    key = (token, settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience)
+    found = _VERIFIED.get(key)
+    if found is not None:
+        claims, expires = found
+        if time.time() >= expires:
+            raise Unauthenticated("Token expired")
+        return claims
+    verified, expires = _verify(settings, token)
+    _VERIFIED[key] = verified, expires
+    return verified
+
+
+def _verify(settings: Settings, token: str) -> tuple[AccessClaims, float]:
     try:
         claims = jwt.decode(
             token,
@@ -62,7 +84,8 @@ def verify_access_token(settings: Settings, token: str) -> AccessClaims:
             issuer=settings.jwt_issuer,
             options={"require": _REQUIRED},
         )
-        return AccessClaims(uuid.UUID(claims["sub"]), uuid.UUID(claims["sid"]))
+        verified = AccessClaims(uuid.UUID(claims["sub"]), uuid.UUID(claims["sid"]))
+        return verified, float(claims["exp"])
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("Token expired") from None
     except (jwt.InvalidTokenError, ValueError, TypeError):

@@ -152,21 +152,21 @@ def transactions(page: TransactionPage) -> spb.ListTransactionsResponse:
     add = resp.data.add
     for r in page.rows:
         m = add()
-        m.id = str(r.id)
-        m.account_id = str(r.account_id)
-        m.account_name = r.account_name
-        amount: Decimal = r.amount
+        m.id = str(r["id"])
+        m.account_id = str(r["account_id"])
+        m.account_name = r["account_name"]
+        amount: Decimal = r["amount"]
         m.amount = float(amount)
-        m.description = r.description
-        _text(m.merchant_name, r.merchant_name)
-        _text(m.merchant_category, r.merchant_category)
-        _text(m.category, r.category)
-        _text(m.subcategory, r.subcategory)
-        date: dt.datetime = r.date
+        m.description = r["description"]
+        _text(m.merchant_name, r["merchant_name"])
+        _text(m.merchant_category, r["merchant_category"])
+        _text(m.category, r["category"])
+        _text(m.subcategory, r["subcategory"])
+        date: dt.datetime = r["date"]
         m.date.seconds = int(date.timestamp())
-        m.timestamp.seconds = int((r.timestamp or date).timestamp())
-        m.pending = r.pending
-        m.currency_code = r.currency_code
+        m.timestamp.seconds = int((r["timestamp"] or date).timestamp())
+        m.pending = r["pending"]
+        m.currency_code = r["currency_code"]
         m.transaction_type = "debit" if amount < 0 else "credit"
     return resp
 

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from asyncpg import Connection, Record
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.audit.trail import record
 from server.banking import analytics, summaries
 from server.banking import repository as repo
+from server.banking import transaction_list as listing
 from server.banking.filters import (
     AccountFilter,
     TransactionFilter,
@@ -39,7 +41,7 @@ from server.encryption import Vault
 from server.errors import FieldViolation, InvalidInput, NotFound
 from server.jobs.app import JobQueue
 from server.providers.base import ProviderAccount, ProviderError
-from server.tenancy.session import tenant_transaction
+from server.tenancy.session import tenant_reads, tenant_transaction
 
 # What a client is told to expect; a sync of a few months of transactions takes seconds, a
 # first full sync of a large item a few minutes.
@@ -79,7 +81,7 @@ class AccountView:
 
 @dataclass(frozen=True, slots=True)
 class TransactionPage:
-    rows: Sequence[Row[Any]]
+    rows: Sequence[Record]
     page: PageRequest
     total: int
     income: Decimal
@@ -193,28 +195,34 @@ class Banking:
 
     async def list_transactions(self, f: TransactionFilter) -> TransactionPage:
         org = tenant().organization_id
-        async with tenant_transaction(self.db) as s:
-            if f.account_id is not None:
-                await _ensure_account(s, org, f.account_id)
-            summary = await self._summary(s, org, f)
-            total = int(summary.matched)
+        async with tenant_reads(self.db) as conn:
+            if f.account_id is not None and not await listing.account_exists(
+                conn, org, f.account_id
+            ):
+                raise NotFound("Bank account not found")
+            summary = await self._summary(conn, org, f)
+            total = int(summary[0])
             # Past the last page there is nothing to fetch; the summary already says so.
-            rows = await repo.list_transactions(s, org, f) if total > f.page.offset else []
-        return TransactionPage(rows, f.page, total, summary.income, summary.expenses)
+            rows = await listing.page(conn, org, f) if total > f.page.offset else []
+        return TransactionPage(rows, f.page, total, summary[1], summary[2])
 
-    async def _summary(self, s: AsyncSession, org: uuid.UUID, f: TransactionFilter) -> Any:
-        """The list's summary. A filtered one aggregates every matching row (tens of ms at a
-        million), and a client paging through a filter asks for the same one page after page:
-        it is cached under the organization's bank data version, read first, so whatever
-        writes transactions afterwards (a sync, an edit) makes the next read compute afresh."""
-        if repo.summary_from_totals(f):
-            return await repo.transaction_summary(s, org, f)
-        version = await repo.data_version(s, org)
+    async def _summary(
+        self, conn: Connection, org: uuid.UUID, f: TransactionFilter
+    ) -> Sequence[Any]:
+        """The list's summary: (matched, income, expenses). A filtered one aggregates every
+        matching row (tens of ms at a million), and a client paging through a filter asks for
+        the same one page after page: it is cached under the organization's bank data
+        version, read first, so whatever writes transactions afterwards (a sync, an edit)
+        makes the next read compute afresh."""
+        if listing.unfiltered(f):
+            totals: Sequence[Any] = await listing.summary(conn, org, f)
+            return totals
+        version = await listing.data_version(conn, org)
         key, field = summaries.key(org, version, f)
         cached = await self.cache.get(key, field)
         if cached is not None:
             return summaries.load(cached)
-        summary = await repo.transaction_summary(s, org, f)
+        summary: Sequence[Any] = await listing.summary(conn, org, f)
         await self.cache.put(key, field, summaries.dump(summary))
         return summary
 

@@ -13,16 +13,14 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, select, text
+from sqlalchemy import Row, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.banking.filters import AccountFilter, TransactionFilter
+from server.banking.filters import AccountFilter
 from server.banking.models import (
     BankConnection,
-    BankDataVersion,
     BankTransaction,
-    BankTransactionTotals,
     FinancialAccount,
 )
 from server.providers.base import Link, ProviderAccount
@@ -30,7 +28,6 @@ from server.providers.base import Link, ProviderAccount
 T = BankTransaction.__table__.c
 A = FinancialAccount.__table__.c
 C = BankConnection.__table__.c
-X = BankTransactionTotals.__table__.c
 
 # A user's own category wins over the provider's, for filtering, display and analytics alike
 # (a generated column, migration 0008).
@@ -120,133 +117,6 @@ async def count_accounts(s: AsyncSession, organization_id: uuid.UUID) -> int:
         .where(FinancialAccount.organization_id == organization_id)
     )
     return int((await s.execute(stmt)).scalar_one())
-
-
-# ---- transactions --------------------------------------------------------------------------
-
-
-def _transaction_where(
-    organization_id: uuid.UUID, f: TransactionFilter
-) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [T.organization_id == organization_id]
-    if f.account_id is not None:
-        where.append(T.account_id == f.account_id)
-    if f.category is not None:
-        where.append(EFFECTIVE_CATEGORY == f.category)
-    if f.start is not None:
-        where.append(T.date >= f.start)
-    if f.end is not None:
-        where.append(T.date < f.end)
-    if f.min_amount is not None:
-        where.append(T.amount >= f.min_amount)
-    if f.max_amount is not None:
-        where.append(T.amount <= f.max_amount)
-    if f.search_text is not None:
-        where.append(
-            T.merchant_name.icontains(f.search_text, autoescape=True)
-            | T.description.icontains(f.search_text, autoescape=True)
-        )
-    return where
-
-
-def transactions_page_query(organization_id: uuid.UUID, f: TransactionFilter) -> Select[Any]:
-    """One page, newest first.
-
-    The page is chosen on (date, id) alone, then joined back: without other filters the
-    offset walks `ix_bank_transactions_org_date` as an index-only scan, so page 1000 skips
-    index entries rather than fetching 50,000 rows and their accounts."""
-    where = _transaction_where(organization_id, f)
-    page = (
-        select(T.id.label("pid"), T.date.label("pdate"))
-        .where(*where)
-        .order_by(T.date.desc(), T.id.desc())
-        .limit(f.page.limit)
-        .offset(f.page.offset)
-        .subquery("page")
-    )
-    stmt = (
-        select(
-            T.id,
-            T.account_id,
-            A.name.label("account_name"),
-            T.amount,
-            T.description,
-            T.merchant_name,
-            T.merchant_category,
-            EFFECTIVE_CATEGORY.label("category"),
-            T.subcategory,
-            T.date,
-            T.timestamp,
-            T.pending,
-            T.currency_code,
-        )
-        .select_from(page)
-        .join(BankTransaction.__table__, T.id == page.c.pid)
-        .join(FinancialAccount.__table__, A.id == T.account_id)
-        .order_by(page.c.pdate.desc(), page.c.pid.desc())
-    )
-    return stmt
-
-
-async def list_transactions(
-    s: AsyncSession, organization_id: uuid.UUID, f: TransactionFilter
-) -> Sequence[Any]:
-    rows: Sequence[Any] = (await s.execute(transactions_page_query(organization_id, f))).all()
-    return rows
-
-
-def summary_from_totals(f: TransactionFilter) -> bool:
-    """Whether the summary reads the trigger-kept totals (cheap) rather than the rows."""
-    return _unfiltered(f)
-
-
-async def data_version(s: AsyncSession, organization_id: uuid.UUID) -> int:
-    """The organization's bank data version (migration 0011); 0 before its first write."""
-    version = await s.scalar(
-        select(BankDataVersion.version).where(BankDataVersion.organization_id == organization_id)
-    )
-    return int(version or 0)
-
-
-def _unfiltered(f: TransactionFilter) -> bool:
-    """Whether the list asks for everything, or everything of one account."""
-    return (
-        f.category is None
-        and f.start is None
-        and f.end is None
-        and f.min_amount is None
-        and f.max_amount is None
-        and f.search_text is None
-    )
-
-
-def transaction_summary_query(organization_id: uuid.UUID, f: TransactionFilter) -> Select[Any]:
-    """matched (count), income and expenses over every matching row: also the list's total.
-
-    Without filters (or with only an account) these are the trigger-kept per-account totals;
-    otherwise one aggregate over the matching rows, which the indexes narrow."""
-    if _unfiltered(f):
-        where = [X.organization_id == organization_id]
-        if f.account_id is not None:
-            where.append(X.account_id == f.account_id)
-        totals = select(
-            func.coalesce(func.sum(X.transactions), 0).label("matched"),
-            func.coalesce(func.sum(X.income), 0).label("income"),
-            func.coalesce(func.sum(X.expenses), 0).label("expenses"),
-        ).where(*where)
-        return totals
-    stmt = select(
-        func.count().label("matched"),
-        func.coalesce(func.sum(T.amount).filter(T.amount > 0), 0).label("income"),
-        func.coalesce(func.sum(-T.amount).filter(T.amount < 0), 0).label("expenses"),
-    ).where(*_transaction_where(organization_id, f))
-    return stmt
-
-
-async def transaction_summary(
-    s: AsyncSession, organization_id: uuid.UUID, f: TransactionFilter
-) -> Any:
-    return (await s.execute(transaction_summary_query(organization_id, f))).one()
 
 
 # ---- spending analytics --------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -35,8 +36,10 @@ def key(organization_id: uuid.UUID, version: int, f: TransactionFilter) -> tuple
     return f"bankSummary:{organization_id}", f"{organization_id}:{field}"
 
 
-def dump(summary: Any) -> bytes:
-    return json.dumps([int(summary.matched), str(summary.income), str(summary.expenses)]).encode()
+def dump(summary: Sequence[Any]) -> bytes:
+    """(matched, income, expenses), as a Summary or the summary query's row."""
+    matched, income, expenses = summary
+    return json.dumps([int(matched), str(income), str(expenses)]).encode()
 
 
 def load(raw: bytes) -> Summary:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from asyncpg import Connection
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+log = logging.getLogger("fingate.db")
 
 
 class Database:
@@ -42,13 +46,29 @@ class Database:
         async with self._reads() as session:
             yield session
 
+    @asynccontextmanager
+    async def driver(self) -> AsyncIterator[Connection]:
+        """The pooled asyncpg connection itself, for statements of server/db/compiled.py.
+
+        Outside any transaction unless the caller opens one; one it leaves open (a failed
+        ROLLBACK, a cancellation at the wrong moment) takes the connection out of the pool,
+        so no later checkout inherits its state (a bound organization, above all)."""
+        async with self.engine.connect() as conn:
+            raw: Connection = (await conn.get_raw_connection()).driver_connection
+            try:
+                yield raw
+            finally:
+                if raw.is_in_transaction():
+                    await conn.invalidate()
+
     async def ping(self) -> bool:
         """Whether a round trip to PostgreSQL succeeds."""
         try:
             async with self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
             return True
-        except Exception:
+        except Exception as exc:
+            log.warning("database ping failed: %s: %s", type(exc).__name__, exc)
             return False
 
     async def dispose(self) -> None:

@@ -47,9 +47,9 @@ class TenantInterceptor(CallInterceptor):
                 field=getattr(request, _FIELD) if has_field else "",
             )
             wanted = requested_organization(named)
-            async with self._db.read() as s:
+            async with self._db.driver() as conn:
                 found = await repository.membership(
-                    s, user_id=principal().user_id, organization_id=wanted
+                    conn, user_id=principal().user_id, organization_id=wanted
                 )
             if found is None:
                 raise NotFound("Organization not found")

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from sqlalchemy.dialects import postgresql
 
-from server.banking import repository
+from server.banking import transaction_list
 from server.banking.filters import TransactionFilter
 from server.banking.sync import engine
 from server.common.pagination import PageRequest
@@ -121,8 +121,8 @@ def route_sql(organization_id: uuid.UUID, variant: Variant) -> str:
     """The statements the route runs for this variant (page, then summary), as literal SQL."""
     f = _filter(variant)
     statements = [
-        repository.transactions_page_query(organization_id, f),
-        repository.transaction_summary_query(organization_id, f),
+        transaction_list.page_query(organization_id, f),
+        transaction_list.summary_query(organization_id, f),
     ]
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     return ";\n".join(

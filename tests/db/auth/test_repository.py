@@ -77,12 +77,13 @@ async def test_live_session_user_ignores_revoked_sessions(db):
         sid = await repo.add_session(
             s, user_id=user.id, expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
         )
-    async with db.transaction() as s:
-        assert await repo.live_session_user(s, session_id=sid, user_id=user.id) == (
+    async with db.driver() as conn:
+        assert await repo.live_session_user(conn, session_id=sid, user_id=user.id) == (
             user.email,
             "USER",
             "FREE",
         )
-        await repo.revoke_session(s, sid, reason="test")
     async with db.transaction() as s:
-        assert await repo.live_session_user(s, session_id=sid, user_id=user.id) is None
+        await repo.revoke_session(s, sid, reason="test")
+    async with db.driver() as conn:
+        assert await repo.live_session_user(conn, session_id=sid, user_id=user.id) is None

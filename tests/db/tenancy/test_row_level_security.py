@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import uuid
 
+import asyncpg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from server.common.ids import new_id
+from server.context import CallState, Tenant, call_var
 from server.db.database import Database
-from server.db.rls import APP_ROLE, bypasses_rls
+from server.db.rls import APP_ROLE, ORG_SETTING, bypasses_rls
 from server.devstack.postgres import as_role
-from server.tenancy.session import _SET_ORG
+from server.tenancy.session import _SET_ORG, tenant_reads
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +113,37 @@ async def test_the_server_role_is_subject_to_rls(app_db):
 async def test_the_start_up_check_tells_the_owner_from_the_server_role(db, app_db):
     assert await bypasses_rls(db.engine) is True  # the migrations' role
     assert await bypasses_rls(app_db.engine) is False
+
+
+def _in_call(organization_id: uuid.UUID) -> None:
+    state = CallState(request_id="test", metadata={})
+    state.tenant = Tenant(organization_id, "OWNER", is_personal=True, plan="FREE")
+    call_var.set(state)
+
+
+async def test_tenant_reads_sees_only_the_calls_organization_and_cannot_write(db, app_db):
+    org_a, budget_a = await _org_with_budget(db, "E")
+    _, budget_b = await _org_with_budget(db, "F")
+    _in_call(org_a)
+    async with tenant_reads(app_db) as conn:
+        seen = {row[0] for row in await conn.fetch("SELECT id FROM budgets")}
+        assert budget_a in seen and budget_b not in seen
+    with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
+        async with tenant_reads(app_db) as conn:
+            await conn.execute("DELETE FROM budgets")
+    async with db.read() as s:
+        left = await s.scalar(text("SELECT count(*) FROM budgets WHERE id = :id"), {"id": budget_a})
+    assert left == 1
+
+
+async def test_a_pooled_connection_never_keeps_a_tenant_binding(app_db):
+    """The binding is transaction-local; a connection handed back inside a transaction (here
+    one left open on purpose) is discarded rather than pooled."""
+    async with app_db.driver() as conn:
+        await conn.execute(f"BEGIN; SELECT set_config('{ORG_SETTING}', '{new_id()}', true)")
+        left_open = conn
+    for _ in range(3):  # the pool's connections in turn
+        async with app_db.driver() as conn:
+            assert conn is not left_open
+            assert not conn.is_in_transaction()
+            assert await conn.fetchval("SELECT fingate_current_org()") is None

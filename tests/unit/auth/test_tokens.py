@@ -1,5 +1,6 @@
 import datetime as dt
 import uuid
+from dataclasses import replace
 
 import jwt
 import pytest
@@ -39,6 +40,23 @@ def test_expired_token_is_refused():
     token, _ = _issue(dt.datetime.now(dt.UTC) - dt.timedelta(hours=2))
     with pytest.raises(Unauthenticated, match="expired"):
         verify_access_token(SETTINGS, token)
+
+
+def test_a_verified_token_still_expires(monkeypatch):
+    token, expires = _issue()
+    assert verify_access_token(SETTINGS, token).session_id == SESSION  # verified, remembered
+    later = expires.timestamp() + 1
+    monkeypatch.setattr("server.auth.tokens.time.time", lambda: later)
+    with pytest.raises(Unauthenticated, match="expired"):
+        verify_access_token(SETTINGS, token)
+
+
+def test_a_token_verified_under_one_secret_is_refused_under_another():
+    token, _ = _issue()
+    assert verify_access_token(SETTINGS, token).user_id == USER
+    rotated = replace(SETTINGS, jwt_secret="a-new-secret-of-sufficient-length-0123456789")
+    with pytest.raises(Unauthenticated):
+        verify_access_token(rotated, token)
 
 
 def _claims(**override):
