@@ -91,6 +91,10 @@ test-contract: install gen ## Error table completeness, route coverage.
 	$(PY) -m pytest -q tests/contract
 
 bench: install gen ## Load figures, as ratios to a baseline from the same run (docs/benchmarks.md).
+	# wrk (Debian's package) drives the banking list rows: a Python client would take a third
+	# of the 2 cores the server shares.
+	command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null || \
+	  { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
 	$(PY) -m tests.bench
 
 clean: ## Remove generated files, the venv and local state.

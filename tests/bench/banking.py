@@ -18,29 +18,34 @@ from time import perf_counter
 from typing import Any
 
 import httpx
+import jwt
 from sqlalchemy.dialects import postgresql
 
+from server.auth import repository as auth_repository
 from server.banking import transaction_list
 from server.banking.filters import TransactionFilter
 from server.banking.sync import engine
 from server.common.pagination import PageRequest
+from server.db.compiled import Compiled
 from server.db.database import Database
-from server.db.rls import APP_ROLE
+from server.db.rls import APP_ROLE, ORG_SETTING
 from server.devstack.postgres import as_role
 from server.devstack.process import spawn, stop_process
 from server.devstack.stack import Stack
 from server.jobs.app import Runtime
 from server.providers.base import ProviderAccount, TransactionPage
 from server.providers.plaid import PlaidProvider
-from tests.bench import bank_data, pgbench
+from server.tenancy import repository as tenancy_repository
+from tests.bench import bank_data, pgbench, wrk
 from tests.bench.cpu import CpuMeter
-from tests.bench.runners import Unexpected, run_concurrent, run_sequential
+from tests.bench.runners import Unexpected, run_sequential
 from tests.bench.scenarios import CONCURRENCY, TIMEOUT_S, Plan, Target
 from tests.bench.stats import Result
 from tests.factories.banking import plaid_connection
 from tests.factories.sandbox import settings_for
 
-LIST = Plan(n=1500, warmup=4 * CONCURRENCY, max_s=20)
+LIST_S = 10
+WARMUP_S = 2
 ONE = Plan(n=200, warmup=10, max_s=15)
 PGBENCH_S = 10
 INGEST = 100_000
@@ -65,15 +70,17 @@ VARIANTS = [
 @dataclass
 class ListRow:
     variant: Variant
-    fingate: Result
-    peer: Result
+    fingate: wrk.Load
+    peer: wrk.Load
     pg: pgbench.PgbenchResult
+    # Everything the route sends PostgreSQL per request, as the server's role (under RLS).
+    whole: pgbench.PgbenchResult
 
 
 @dataclass
 class BankingReport:
     transactions: int
-    health: Result
+    health: wrk.Load
     lists: list[ListRow] = field(default_factory=list)
     latency: list[Result] = field(default_factory=list)
     ingest_rows_s: float = 0.0
@@ -130,6 +137,49 @@ def route_sql(organization_id: uuid.UUID, variant: Variant) -> str:
     )
 
 
+def _session_of(token: str) -> tuple[uuid.UUID, uuid.UUID]:
+    """(user id, session id) of the bench's access token."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return uuid.UUID(claims["sub"]), uuid.UUID(claims["sid"])
+
+
+def _literal(statement: Compiled, **params: Any) -> str:
+    """A compiled statement with its parameters written in, for pgbench."""
+    sql = statement.sql
+    args = statement.args(params)
+    for i in range(len(args), 0, -1):  # $10 before $1
+        value = args[i - 1]
+        text = str(value) if isinstance(value, int | Decimal) else f"'{value}'"
+        sql = sql.replace(f"${i}", text)
+    return sql
+
+
+def whole_route_sql(
+    organization_id: uuid.UUID, session: tuple[uuid.UUID, uuid.UUID], variant: Variant
+) -> str:
+    """Every statement the route sends PostgreSQL for one request once its caches are warm:
+    the session check, the membership, the tenant's READ ONLY transaction, then the totals
+    (unfiltered) or the data version its cached summary is keyed by (filtered), and the page."""
+    f = _filter(variant)
+    user_id, session_id = session
+    values = transaction_list.params(organization_id, f)
+    if transaction_list.unfiltered(f):
+        summary = _literal(transaction_list._SUMMARY(organization_id, f), **values)
+    else:
+        summary = _literal(transaction_list._VERSION, org=organization_id)
+    return ";\n".join(
+        [
+            _literal(auth_repository._LIVE_SESSION_USER, session_id=session_id, user_id=user_id),
+            _literal(tenancy_repository._PERSONAL, user_id=user_id),
+            "BEGIN READ ONLY",
+            f"SELECT set_config('{ORG_SETTING}', '{organization_id}', true)",
+            summary,
+            _literal(transaction_list._PAGE(organization_id, f), **values),
+            "COMMIT",
+        ]
+    )
+
+
 def _start_peer(stack: Stack, port: int, log_path: Path) -> subprocess.Popen[bytes]:
     assert stack.database_url is not None
     cmd = [sys.executable, "-m", "tests.bench.peer", str(port), stack.database_url]
@@ -152,46 +202,21 @@ def _expect(response: httpx.Response, rows: int | None = None) -> None:
         raise Unexpected(f"{len(response.json()['data'])} rows")
 
 
-async def _concurrent(
-    name: str, base: str, params: dict[str, Any], headers: dict[str, str], meter: CpuMeter
-) -> Result:
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    async with httpx.AsyncClient(
-        base_url=base, trust_env=False, timeout=TIMEOUT_S, limits=limits
-    ) as http:
-
-        async def call() -> None:
-            _expect(await http.get(PATH, params=params, headers=headers), 50)
-
-        return await run_concurrent(
-            name,
-            call,
-            n=LIST.n,
-            concurrency=CONCURRENCY,
-            warmup=LIST.warmup,
-            max_s=LIST.max_s,
-            meter=meter,
-        )
-
-
-async def _health(base: str, meter: CpuMeter) -> Result:
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    async with httpx.AsyncClient(
-        base_url=base, trust_env=False, timeout=TIMEOUT_S, limits=limits
-    ) as http:
-
-        async def call() -> None:
-            _expect(await http.get("/health"))
-
-        return await run_concurrent(
-            f"REST GET /health ×{CONCURRENCY}",
-            call,
-            n=LIST.n,
-            concurrency=CONCURRENCY,
-            warmup=LIST.warmup,
-            max_s=LIST.max_s,
-            meter=meter,
-        )
+def _load(
+    name: str,
+    base: str,
+    path: str,
+    params: dict[str, Any],
+    headers: dict[str, str],
+    rows: int | None,
+) -> wrk.Load:
+    """CONCURRENCY clients (wrk) for LIST_S, after one checked answer and an untimed warm-up
+    that fills every pooled connection's prepared statements."""
+    with httpx.Client(base_url=base, trust_env=False, timeout=TIMEOUT_S) as http:
+        _expect(http.get(path, params=params, headers=headers), rows)
+    common = dict(params=params, headers=headers, connections=CONCURRENCY, timeout_s=TIMEOUT_S)
+    wrk.run(name, base + path, seconds=WARMUP_S, **common)  # type: ignore[arg-type]
+    return wrk.run(name, base + path, seconds=LIST_S, **common)  # type: ignore[arg-type]
 
 
 class _Replay:
@@ -265,40 +290,44 @@ def run(stack: Stack, target: Target, meter: CpuMeter, *, say: Any) -> BankingRe
     say(f"seeding {bank_data.TRANSACTIONS:,} transactions")
     asyncio.run(bank_data.seed(stack.database_url, org, user))
     headers = {"Authorization": target.bearer}
+    session = _session_of(target.token)
     peer_port = stack.ports.http + 20
     peer = _start_peer(stack, peer_port, stack.var_dir / "log" / "peer.log")
     try:
         report = BankingReport(
             transactions=bank_data.TRANSACTIONS,
-            health=asyncio.run(_health(stack.rest_url, meter)),
+            health=_load(
+                f"REST GET /health ×{CONCURRENCY}", stack.rest_url, "/health", {}, {}, None
+            ),
         )
         for variant in VARIANTS:
             say(f"transaction list, {variant.name}")
-            fingate = asyncio.run(
-                _concurrent(
-                    f"REST {PATH} {variant.name} ×{CONCURRENCY}",
-                    stack.rest_url,
-                    _query(variant),
-                    headers,
-                    meter,
-                )
+            fingate = _load(
+                f"REST {PATH} {variant.name} ×{CONCURRENCY}",
+                stack.rest_url,
+                PATH,
+                _query(variant),
+                headers,
+                50,
             )
-            other = asyncio.run(
-                _concurrent(
-                    f"FastAPI + ORM peer {variant.name} ×{CONCURRENCY}",
-                    f"http://127.0.0.1:{peer_port}",
-                    _query(variant, org),
-                    {},
-                    meter,
-                )
+            other = _load(
+                f"FastAPI + ORM peer {variant.name} ×{CONCURRENCY}",
+                f"http://127.0.0.1:{peer_port}",
+                PATH,
+                _query(variant, org),
+                {},
+                50,
             )
             pg = pgbench.run(
-                stack.database_url,
-                route_sql(org, variant),
+                stack.database_url, route_sql(org, variant), clients=CONCURRENCY, seconds=PGBENCH_S
+            )
+            whole = pgbench.run(
+                as_role(stack.database_url, APP_ROLE),
+                whole_route_sql(org, session, variant),
                 clients=CONCURRENCY,
                 seconds=PGBENCH_S,
             )
-            report.lists.append(ListRow(variant, fingate, other, pg))
+            report.lists.append(ListRow(variant, fingate, other, pg, whole))
     finally:
         stop_process(peer)
     say("analytics and summary latency")
@@ -365,23 +394,29 @@ def section(report: BankingReport) -> str:
     lines = [
         f"### Banking: {report.transactions:,} transactions in one organization (10 accounts)",
         "",
-        f"Throughput with {CONCURRENCY} concurrent clients. *fingate*: the route through Envoy"
-        " (auth, tenant, rate limit, page + summary queries). *peer*: the same route in FastAPI"
-        " + SQLAlchemy ORM + pydantic, no auth, no Envoy (tests/bench/peer.py). *pgbench*: the"
-        f" route's own SQL (page and summary statements) by pgbench, {CONCURRENCY} clients,"
-        f" {PGBENCH_S} s. REST GET /health ×{CONCURRENCY} through Envoy: {_n(h.rps)} req/s,"
-        f" p50 {_n(h.p50_ms, 2)} ms.",
+        f"Throughput with {CONCURRENCY} concurrent keep-alive clients driven by wrk"
+        f" ({LIST_S} s after a {WARMUP_S} s warm-up and one answer checked for its 50 rows)."
+        " *fingate*: the route through Envoy (auth, tenant, rate limit, page + summary queries)."
+        " *peer*: the same route in FastAPI + SQLAlchemy ORM + pydantic, no auth, no Envoy"
+        " (tests/bench/peer.py). *pgbench*: the route's page and summary statements by pgbench,"
+        f" {CONCURRENCY} clients, {PGBENCH_S} s, as the schema owner. *pgbench, whole route*:"
+        " every statement the route sends per request once its caches are warm (session check,"
+        " membership, the READ ONLY tenant transaction and its binding, the totals or, filtered,"
+        " the data version its cached summary is keyed by, the page) as the server's role, under"
+        f" row-level security: what PostgreSQL alone allows the route. REST GET /health"
+        f" ×{CONCURRENCY} through Envoy: {_n(h.rps)} req/s, p50 {_n(h.p50_ms, 2)} ms.",
         "",
         "| list | fingate req/s | p50 ms | p99 ms | peer req/s | peer p50 ms | pgbench tps"
-        " | × peer | × pgbench | × /health | err |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        " | pgbench tps, whole route | × peer | × pgbench | × whole route | × /health | err |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for row in report.lists:
         f, p = row.fingate, row.peer
         lines.append(
             f"| {row.variant.name} | {_n(f.rps)} | {_n(f.p50_ms, 2)} | {_n(f.p99_ms, 2)}"
-            f" | {_n(p.rps)} | {_n(p.p50_ms, 2)} | {_n(row.pg.tps)}"
-            f" | {_n(f.rps / p.rps, 2)} | {_n(f.rps / row.pg.tps, 2)} | {_n(f.rps / h.rps, 2)}"
+            f" | {_n(p.rps)} | {_n(p.p50_ms, 2)} | {_n(row.pg.tps)} | {_n(row.whole.tps)}"
+            f" | {_n(f.rps / p.rps, 2)} | {_n(f.rps / row.pg.tps, 2)}"
+            f" | {_n(f.rps / row.whole.tps, 2)} | {_n(f.rps / h.rps, 2)}"
             f" | {f.errors + p.errors} |"
         )
     lines += ["", "| one client | n | p50 ms | p99 ms |", "|---|--:|--:|--:|"]
