@@ -25,6 +25,7 @@ from server.accounts.convert import AccountList
 from server.accounts.types import ACCOUNT_TYPES
 from server.audit.trail import record
 from server.banking.connections import repository as connections
+from server.banking.linking import BANK_ACCOUNTS
 from server.banking.models import FinancialAccount
 from server.cache import keys
 from server.cache.store import Cache
@@ -40,6 +41,7 @@ from server.errors import (
     ProviderFailure,
     RateLimited,
 )
+from server.plans import limits
 from server.providers.base import (
     ACCOUNT_SUBTYPES,
     AccessRevoked,
@@ -261,6 +263,14 @@ class Accounts:
     ) -> SyncResult:
         known = await repo.known_accounts(s, cid)
         created = updated = unchanged = errors = 0
+        # New accounts count against the plan's maxBankAccounts; one that does not fit is
+        # counted in `errors` (seed 003 has no other place for it) and the rest still sync.
+        room: int | None = None
+        if any(a.provider_account_id not in known for a in fetched):
+            plan = await limits.organization_plan(s, org_id)
+            room = await limits.room(
+                s, organization_id=org_id, plan_code=plan, resource=BANK_ACCOUNTS.name
+            )
         seen: set[str] = set()
         for a in fetched:
             if not _storable(a) or a.provider_account_id in seen:
@@ -269,7 +279,12 @@ class Accounts:
             seen.add(a.provider_account_id)
             values = _fields(a)
             current = known.get(a.provider_account_id)
+            if current is None and room is not None and room <= 0:
+                errors += 1
+                continue
             if current is None:
+                if room is not None:
+                    room -= 1
                 await repo.add_account(
                     s,
                     organization_id=org_id,

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.auth.models import User
 from server.errors import PlanLimitExceeded
 from server.organizations.models import Organization
 from server.plans.catalog import Plan, by_code
@@ -106,6 +107,36 @@ async def ensure_within_limit(
             f"{counted.title} limit exceeded for your plan",
             details={"current": current, "limit": limit, "plan": plan.code},
         )
+
+
+async def room(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    plan_code: str,
+    resource: str,
+) -> int | None:
+    """How many more `resource` the organization may create now; None when unlimited.
+
+    For creates that cannot be refused as a whole (a background sync finding new accounts at
+    the provider): take what fits, skip the rest. Holds the same lock as
+    ensure_within_limit until the caller's transaction ends, so insert in that transaction."""
+    counted = _REGISTRY[resource]
+    limit = counted.limit(by_code(plan_code))
+    if limit is None:
+        return None
+    await _lock(session, counted.name, organization_id)
+    return max(0, limit - await counted.count(session, organization_id))
+
+
+async def organization_plan(session: AsyncSession, organization_id: uuid.UUID) -> str:
+    """The plan whose limits apply to an organization: its billing owner's."""
+    stmt = (
+        select(User.current_plan)
+        .join(Organization, Organization.owner_id == User.id)
+        .where(Organization.id == organization_id)
+    )
+    return str((await session.execute(stmt)).scalar_one())
 
 
 async def exceeded(

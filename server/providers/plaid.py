@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import json
 from decimal import Decimal
 from typing import Any
@@ -177,8 +178,19 @@ def _plaid_error(status: int, body: bytes | str | None) -> ProviderError:
     return ProviderError(message, code=code or None)
 
 
+# A sync reads thousands of transactions over a few hundred distinct days and categories.
+@functools.lru_cache(maxsize=4096)
 def _utc_date(value: str) -> dt.datetime:
     return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), dt.UTC)
+
+
+@functools.lru_cache(maxsize=1024)
+def _categories(primary: str | None, detailed: str | None) -> tuple[str | None, str | None]:
+    """Plaid's personal finance category as fingate's (category, subcategory)."""
+    if not primary:
+        return None, None
+    category = CATEGORIES.get(primary) or primary.replace("_", " ").title()
+    return category, subcategory(primary, detailed) if detailed else None
 
 
 def _utc_time(value: str | None) -> dt.datetime | None:
@@ -195,12 +207,10 @@ def _decimal(value: Any) -> Decimal | None:
 def transaction(t: dict[str, Any]) -> ProviderTransaction:
     """One Plaid transaction (JSON, amounts as Decimal) in fingate's terms."""
     pfc = t.get("personal_finance_category") or {}
-    primary, detailed = pfc.get("primary"), pfc.get("detailed")
-    category = sub = None
-    if primary:
-        category = CATEGORIES.get(primary) or primary.replace("_", " ").title()
-        sub = subcategory(primary, detailed) if detailed else None
-    amount = _decimal(t.get("amount")) or Decimal(0)
+    category, sub = _categories(pfc.get("primary"), pfc.get("detailed"))
+    raw = t.get("amount")
+    # Parsed as Decimal already (parse_float); an integer amount arrives as int.
+    amount = raw if isinstance(raw, Decimal) else (_decimal(raw) or Decimal(0))
     return ProviderTransaction(
         provider_transaction_id=t["transaction_id"],
         provider_account_id=t["account_id"],

@@ -42,10 +42,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from server.sandbox import ledger
+from server.sandbox.responses import JSON
 
 INSTITUTIONS = {
     "chase": "Chase",
@@ -279,14 +280,14 @@ async def delete_accounts(request: Request) -> Any:
     return None
 
 
-async def configure(request: Request) -> JSONResponse:
+async def configure(request: Request) -> JSON:
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return JSONResponse({"error": {"code": "invalid_request", "message": "JSON body"}}, 422)
+        return JSON({"error": {"code": "invalid_request", "message": "JSON body"}}, 422)
     token = body.get("access_token") if isinstance(body, dict) else None
     if not isinstance(token, str) or not token.startswith("test_token_"):
-        return JSONResponse(
+        return JSON(
             {"error": {"code": "invalid_request", "message": "access_token: test_token_…"}}, 422
         )
     e = _enrollment(token)
@@ -299,7 +300,7 @@ async def configure(request: Request) -> JSONResponse:
     if "transactions_per_account" in body:
         count = body["transactions_per_account"]
         if not isinstance(count, int) or not 0 <= count <= ledger.MAX_COUNT_PER_ACCOUNT:
-            return JSONResponse(
+            return JSON(
                 {"error": {"code": "invalid_request", "message": "transactions_per_account"}}, 422
             )
         e.count = count
@@ -314,11 +315,11 @@ async def configure(request: Request) -> JSONResponse:
         if name in body:
             value = body[name]
             if not isinstance(value, int) or not 0 <= value <= 100_000:
-                return JSONResponse(
+                return JSON(
                     {"error": {"code": "invalid_request", "message": f"{name}: 0..100000"}}, 422
                 )
             setattr(e, name, value)
-    return JSONResponse(
+    return JSON(
         {
             "access_token": e.token,
             "enrollment_id": e.id,
@@ -337,12 +338,12 @@ def _endpoint(handler: Any) -> Any:
         try:
             result = await handler(request)
         except TellerError as err:
-            return JSONResponse(
+            return JSON(
                 {"error": {"code": err.code, "message": err.message}}, status_code=err.status
             )
         if result is None:
             return Response(status_code=204)
-        return JSONResponse(result)
+        return JSON(result)
 
     return endpoint
 

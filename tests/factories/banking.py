@@ -133,16 +133,18 @@ async def insert_transactions(
     return ids
 
 
-async def insert_org(db: Database) -> tuple[uuid.UUID, uuid.UUID]:
-    """A user and an organization they own, for tests below the API: (user id, org id)."""
+async def insert_org(db: Database, *, plan: str = "PRO") -> tuple[uuid.UUID, uuid.UUID]:
+    """A user and an organization they own, for tests below the API: (user id, org id).
+
+    PRO by default: its 10 bank accounts hold any sandbox item; FREE allows 2."""
     user, org = new_id(), new_id()
     async with db.transaction() as s:
         await s.execute(
             text(
-                "INSERT INTO users (id, email, password_hash, first_name, last_name)"
-                " VALUES (:id, :email, 'x', 'Bank', 'Tester')"
+                "INSERT INTO users (id, email, password_hash, first_name, last_name, current_plan)"
+                " VALUES (:id, :email, 'x', 'Bank', 'Tester', :plan)"
             ),
-            {"id": user, "email": f"bank-{user.hex}@example.com"},
+            {"id": user, "email": f"bank-{user.hex}@example.com", "plan": plan},
         )
         await s.execute(
             text(
@@ -154,13 +156,22 @@ async def insert_org(db: Database) -> tuple[uuid.UUID, uuid.UUID]:
     return user, org
 
 
+async def set_plan(db: Database, user_id: uuid.UUID | str, plan: str) -> None:
+    """The user's plan, as a paid subscription would set it (limits apply at once)."""
+    async with db.transaction() as s:
+        await s.execute(
+            text("UPDATE users SET current_plan = :plan WHERE id = :id"),
+            {"plan": plan, "id": uuid.UUID(str(user_id))},
+        )
+
+
 async def plaid_connection(
-    db: Database, plaid_provider: Any, **options: Any
+    db: Database, plaid_provider: Any, *, plan: str = "PRO", **options: Any
 ) -> tuple[uuid.UUID, uuid.UUID, str]:
     """An organization with a Plaid connection whose accounts the first sync brings."""
     public = await plaid_provider.sandbox_public_token("ins_3", options or None)
     link = await plaid_provider.exchange(public)
-    user, org = await insert_org(db)
+    user, org = await insert_org(db, plan=plan)
     connection = new_id()
     async with db.transaction() as s:
         await s.execute(

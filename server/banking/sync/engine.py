@@ -20,10 +20,11 @@ import contextlib
 import datetime as dt
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
+from server.banking.linking import BANK_ACCOUNTS
 from server.banking.models import BankConnection, BankSyncLog, BankSyncState, FinancialAccount
 from server.banking.sync import store
 from server.budgets import alerts as budget_alerts
@@ -31,10 +32,12 @@ from server.cache import keys as cache_keys
 from server.encryption import Vault
 from server.jobs.app import Runtime
 from server.mail.delivery import request_delivery_from_worker
+from server.plans import limits
 from server.providers.base import (
     AccessRevoked,
     LoginRequired,
     MutationDuringPagination,
+    ProviderAccount,
     ProviderError,
     TransactionPage,
 )
@@ -47,6 +50,8 @@ PAGE_SIZE = 500
 # Pages committed together: fewer, larger transactions (measured: 500-row commits spend more
 # time per row on statement and commit overhead than on the rows).
 BATCH_ROWS = 5_000
+# Pages read ahead of the writer: two batches' worth, so the provider never waits on a commit.
+READ_AHEAD = 2 * BATCH_ROWS // PAGE_SIZE
 # Restarts after MUTATION_DURING_PAGINATION before the job gives up (and is retried later).
 MAX_RESTARTS = 5
 
@@ -59,7 +64,8 @@ class SyncResult:
     modified: int = 0
     removed: int = 0
     skipped: bool = False
-    errors: list[str] = field(default_factory=list)
+    # New accounts at the provider left out because the organization's plan has no room.
+    over_plan: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -164,15 +170,78 @@ async def _sync_accounts(
     vault = Vault.from_settings(rt.settings)
     async with rt.db.transaction() as s:
         await bind_organization(s, organization_id)
-        result.accounts = await store.upsert_accounts(
+        # Teller connections hold only the accounts the user selected at connect time; a Plaid
+        # item's new accounts join as far as the plan's maxBankAccounts allows. A sync cannot
+        # be refused like a connect, so the rest are left out and the sync log says so.
+        new_allowed: int | None = 0
+        if adapter.name == "PLAID":
+            new_allowed = await _room_for_new(s, organization_id, connection_id, accounts)
+        written = await store.upsert_accounts(
             s,
             vault,
             organization_id=organization_id,
             connection_id=connection_id,
             accounts=accounts,
-            # Teller connections hold only the accounts the user selected at connect time.
-            add_new=adapter.name == "PLAID",
+            new_allowed=new_allowed,
         )
+        result.accounts = written.written
+        if adapter.name == "PLAID":
+            result.over_plan = written.skipped
+
+
+async def _room_for_new(
+    s: store.Session,
+    organization_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    accounts: list[ProviderAccount],
+) -> int | None:
+    known = await store.account_ids(s, connection_id)
+    if all(a.provider_account_id in known for a in accounts):
+        return None
+    plan = await limits.organization_plan(s, organization_id)
+    return await limits.room(
+        s, organization_id=organization_id, plan_code=plan, resource=BANK_ACCOUNTS.name
+    )
+
+
+class _PageReader:
+    """Reads a provider's pages ahead of the writer, in order, up to READ_AHEAD of them: the
+    provider's answers and PostgreSQL's writes overlap instead of taking turns. A failure
+    takes its page's place in the sequence, so the writer sees it after every earlier page."""
+
+    def __init__(self, adapter: BankProvider, token: str) -> None:
+        self._adapter, self._token = adapter, token
+        self._queue: asyncio.Queue[TransactionPage | Exception] = asyncio.Queue(READ_AHEAD)
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self, cursor: str) -> None:
+        self._queue = asyncio.Queue(READ_AHEAD)
+        self._task = asyncio.create_task(self._read(cursor, self._queue))
+
+    async def _read(self, cursor: str, queue: asyncio.Queue[TransactionPage | Exception]) -> None:
+        while True:
+            try:
+                page = await self._adapter.transactions(self._token, cursor, PAGE_SIZE)
+            except Exception as exc:
+                await queue.put(exc)
+                return
+            await queue.put(page)
+            if not page.has_more:
+                return
+            cursor = page.next_cursor
+
+    async def next(self) -> TransactionPage:
+        item = await self._queue.get()
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    async def stop(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._task = None
 
 
 async def _sync_transactions(
@@ -184,17 +253,18 @@ async def _sync_transactions(
     cursor: str,
     result: SyncResult,
 ) -> None:
-    """Pages until the provider has no more. The next page is fetched while the last ones are
-    written, and pages are committed together up to BATCH_ROWS, each commit with the cursor
-    that follows its last page."""
+    """Pages until the provider has no more. Pages are read ahead while earlier ones are
+    written, and committed together up to BATCH_ROWS, each commit with the cursor that follows
+    its last page."""
     complete = adapter.name == "TELLER"
     restarts = 0
     batch: list[TransactionPage] = []
-    fetch = asyncio.create_task(adapter.transactions(token, cursor, PAGE_SIZE))
+    reader = _PageReader(adapter, token)
+    reader.start(cursor)
     try:
         while True:
             try:
-                page = await fetch
+                page = await reader.next()
             except MutationDuringPagination:
                 restarts += 1
                 if restarts > MAX_RESTARTS:
@@ -202,27 +272,21 @@ async def _sync_transactions(
                 # The data changed under the pages being read: keep what was read (upserts
                 # are idempotent) and continue from the cursor committed with it, as the
                 # provider asks.
+                await reader.stop()
                 await _commit(rt, organization_id, connection_id, batch, complete, result)
                 batch = []
                 cursor = await _committed_cursor(rt, organization_id, connection_id)
                 log.info("bank sync restarting from the last committed cursor (%d)", restarts)
-                fetch = asyncio.create_task(adapter.transactions(token, cursor, PAGE_SIZE))
+                reader.start(cursor)
                 continue
             batch.append(page)
-            if page.has_more:
-                fetch = asyncio.create_task(
-                    adapter.transactions(token, page.next_cursor, PAGE_SIZE)
-                )
             if not page.has_more or sum(_size(p) for p in batch) >= BATCH_ROWS:
                 await _commit(rt, organization_id, connection_id, batch, complete, result)
                 batch = []
             if not page.has_more:
                 return
     finally:
-        if not fetch.done():
-            fetch.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ProviderError):
-                await fetch
+        await reader.stop()
 
 
 def _size(page: TransactionPage) -> int:
@@ -374,10 +438,22 @@ async def _succeed(
                 removed=result.removed,
                 started_at=started,
                 finished_at=finished,
+                **_over_plan_note(result.over_plan),
             )
         )
     if mails:
         await request_delivery_from_worker()
+
+
+def _over_plan_note(left_out: int) -> dict[str, str]:
+    if not left_out:
+        return {}
+    accounts = "account" if left_out == 1 else "accounts"
+    return {
+        "error_code": "PLAN_LIMIT_EXCEEDED",
+        "error_message": f"{left_out} new bank {accounts} at the provider not added: "
+        "the organization's plan allows no more bank accounts",
+    }
 
 
 async def _fail(

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.banking.models import FinancialAccount
-from server.common.ids import new_id
+from server.common.ids import new_ids
 from server.encryption import Vault
 from server.providers.base import ProviderAccount, ProviderTransaction, TransactionPage
 
@@ -96,6 +96,12 @@ _DELETE_VANISHED_PENDING = text(
 
 
 @dataclass(frozen=True, slots=True)
+class AccountsWritten:
+    written: int
+    skipped: int  # new at the provider, not added (the plan's limit, or not selected)
+
+
+@dataclass(frozen=True, slots=True)
 class Applied:
     added: int
     modified: int
@@ -118,12 +124,13 @@ async def upsert_accounts(
     organization_id: uuid.UUID,
     connection_id: uuid.UUID,
     accounts: list[ProviderAccount],
-    add_new: bool,
-) -> int:
-    """Balances and details of the connection's accounts; returns how many were written."""
+    new_allowed: int | None,
+) -> AccountsWritten:
+    """Balances and details of the connection's accounts, and at most `new_allowed` accounts
+    it does not hold yet (None: all of them)."""
     known = await account_ids(s, connection_id)
     now = dt.datetime.now(dt.UTC)
-    written = 0
+    written = skipped = 0
     for acc in accounts:
         values: dict[str, Any] = {
             "name": acc.name,
@@ -146,7 +153,11 @@ async def upsert_accounts(
                 .values(**values)
             )
             written += 1
-        elif add_new:
+        elif new_allowed is not None and new_allowed <= 0:
+            skipped += 1
+        else:
+            if new_allowed is not None:
+                new_allowed -= 1
             await s.execute(
                 insert(FinancialAccount)
                 .values(
@@ -163,12 +174,12 @@ async def upsert_accounts(
                 )
             )
             written += 1
-    return written
+    return AccountsWritten(written, skipped)
 
 
-def _record(account_id: uuid.UUID, t: ProviderTransaction) -> tuple[Any, ...]:
+def _record(row_id: uuid.UUID, account_id: uuid.UUID, t: ProviderTransaction) -> tuple[Any, ...]:
     return (
-        new_id(),
+        row_id,
         account_id,
         t.provider_transaction_id,
         t.amount,
@@ -224,10 +235,15 @@ async def apply_page(
     # Transactions of accounts the connection does not hold (not selected) are not stored;
     # one row per provider id (the last word wins): one INSERT may not update a row twice.
     latest = {t.provider_transaction_id: t for t in changed}
-    records = [
-        _record(accounts[t.provider_account_id], t)
+    stored = [
+        t
         for t in latest.values()
         if t.provider_transaction_id and t.provider_account_id in accounts
+    ]
+    # Ids for rows that turn out to exist already are simply not used (ON CONFLICT).
+    records = [
+        _record(row_id, accounts[t.provider_account_id], t)
+        for row_id, t in zip(new_ids(len(stored)), stored, strict=True)
     ]
     account_list = list(accounts.values())
     if records:

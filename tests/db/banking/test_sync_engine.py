@@ -12,7 +12,7 @@ from server.banking.sync import engine
 from server.common.ids import new_id
 from server.jobs.app import Runtime
 from server.providers.base import ProviderUnavailable
-from tests.factories.banking import VAULT, insert_org, plaid_connection
+from tests.factories.banking import VAULT, insert_org, plaid_connection, set_plan
 
 PER_ACCOUNT = 25
 # Checking, savings and a credit card (the sandbox's default item).
@@ -75,6 +75,28 @@ async def test_a_first_sync_brings_accounts_and_every_transaction(db, runtime, p
         c=connection,
     )
     assert accounts[0] == ACCOUNTS and accounts[1] >= 2  # depository accounts have numbers
+
+
+async def test_new_accounts_join_only_as_far_as_the_plan_allows(db, runtime, plaid_provider):
+    # A FREE organization (2 bank accounts) whose Plaid item holds 3: the sync keeps going,
+    # stores 2 accounts and their transactions only, and its log says what was left out.
+    org, connection, _ = await plaid_connection(db, plaid_provider, plan="FREE")
+    result = await _sync(runtime, org, connection, "full")
+    assert (result.accounts, result.over_plan) == (2, 1)
+    assert result.added == 2 * PER_ACCOUNT
+    assert await _count(db, connection) == (2 * PER_ACCOUNT,) * 2
+    log = await _one(
+        db,
+        "SELECT status, error_code, error_message FROM bank_sync_logs WHERE connection_id = :c",
+        c=connection,
+    )
+    assert tuple(log[:2]) == ("SUCCESS", "PLAN_LIMIT_EXCEEDED") and "1 new bank account" in log[2]
+    # Upgraded, the next sync brings the third.
+    (owner,) = await _one(db, "SELECT owner_id FROM organizations WHERE id = :o", o=org)
+    await set_plan(db, owner, "PRO")
+    again = await _sync(runtime, org, connection, "full")
+    assert (again.accounts, again.over_plan) == (ACCOUNTS, 0)
+    assert await _count(db, connection) == (ACCOUNTS * PER_ACCOUNT,) * 2
 
 
 async def test_incremental_changes_and_a_full_resync_never_duplicate(

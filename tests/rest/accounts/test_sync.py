@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from server.banking.models import BankConnection, FinancialAccount
 from tests.factories.auth import sign_up
-from tests.factories.banking import insert_connection
+from tests.factories.banking import insert_connection, set_plan
 from tests.factories.organizations import personal_org_id
 from tests.rest.accounts.helpers import assert_account_shape, assert_problem
 from tests.rest.banking.sandbox import (
@@ -38,7 +38,11 @@ def owner(rest):
     return user, personal_org_id(rest, user.token)
 
 
-async def _plaid_connection(db, plaid, org: str, user_id: str, **extra) -> tuple[uuid.UUID, str]:
+async def _plaid_connection(
+    db, plaid, org: str, user_id: str, *, plan: str = "PRO", **extra
+) -> tuple[uuid.UUID, str]:
+    """A four-account Plaid connection; PRO, as FREE allows 2 bank accounts."""
+    await set_plan(db, user_id, plan)
     link = await plaid_link(plaid, ["checking", "savings", "brokerage", "roth"])
     cid = await insert_connection(
         db, org, user_id, access_token=link.access_token, item_id=link.item_id, **extra
@@ -110,6 +114,23 @@ async def test_first_sync_creates_then_force_counts_unchanged_and_updated(
     listed = call(rest, "GET", f"/api/v1/providers/{cid}/accounts", 200, headers=bearer(user.token))
     assert "Renamed here" not in {a["name"] for a in listed["accounts"]}
     assert listed["total_count"] == n
+
+
+async def test_accounts_beyond_the_plan_are_counted_as_errors_and_the_rest_sync(
+    rest, db, owner, plaid_provider, knobs
+):
+    user, org = owner
+    cid, _ = await _plaid_connection(db, plaid_provider, org, user.user["id"], plan="FREE")
+    response = _sync(rest, user.token, cid)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["created"], body["errors"]) == (2, 2)  # FREE: 2 bank accounts
+    listed = call(rest, "GET", f"/api/v1/providers/{cid}/accounts", 200, headers=bearer(user.token))
+    assert listed["total_count"] == 2
+    # Upgraded, a forced sync brings the other two.
+    await set_plan(db, user.user["id"], "PRO")
+    body = _sync(rest, user.token, cid, force=True).json()
+    assert (body["created"], body["unchanged"], body["errors"]) == (2, 2, 0)
 
 
 async def test_a_sync_shows_in_the_cached_account_list_at_once(
