@@ -46,6 +46,7 @@ from server.integrations.domain import Integrations
 from server.integrations.servicer import IntegrationServicer
 from server.interceptors.auth import AuthInterceptor
 from server.interceptors.errors import ErrorInterceptor
+from server.interceptors.idempotency import IdempotencyInterceptor
 from server.interceptors.metrics import MetricsInterceptor
 from server.interceptors.rate_limit import RateLimitInterceptor
 from server.interceptors.request_id import RequestIdInterceptor
@@ -106,6 +107,7 @@ def build(settings: Settings) -> App:
             Policy(settings),
             Limiter(make_storage(settings), make_buckets(settings)),
         ),
+        IdempotencyInterceptor(registry, db),
     ]
     limit = settings.max_message_bytes
     server = grpc.aio.server(

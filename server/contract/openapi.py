@@ -33,6 +33,18 @@ HTTP_BODY = "google.api.HttpBody"
 _VERBS = ("get", "put", "post", "delete", "patch")
 _VARIABLE = re.compile(r"\{([^}=]+)(?:=[^}]*)?\}")  # `{name}`, `{name=**}`, `{a.b=x/*}`
 _BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+_IDEMPOTENCY_KEY: Schema = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Optional. 1 to 255 printable ASCII characters, unique per attempted operation (a UUID)."
+        " A retry with the same key and the same request returns the first response without"
+        " repeating it; the same key with another request, or while the first is still running,"
+        " answers 409 CONFLICT. Failed requests are not remembered; keys expire after 24 hours."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
 _Options = TypeVar("_Options", pb.MethodOptions, pb.ServiceOptions)
 
 
@@ -155,6 +167,8 @@ def _request(
             if fld.name in top_bound or fld.name == rule.body or fld.type == FD.TYPE_MESSAGE:
                 continue  # query parameters are top-level scalars (repeated ones repeat)
             params.append(schemas.parameter(message, fld.name, "query", fld.json_name))
+    if _reparse(method.options).Extensions[options_pb2.idempotent]:
+        params.append(_IDEMPOTENCY_KEY)
     result: Schema = {"parameters": params} if params else {}
     if body is not None:
         result["requestBody"] = body

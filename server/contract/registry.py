@@ -30,6 +30,8 @@ class MethodSpec:
     rate_class: str | None = None
     # The primary REST binding, e.g. ("GET", "/api/v1/budgets/{budget_id}"); None for gRPC-only.
     http_rule: tuple[str, str] | None = None
+    # Accepts an Idempotency-Key (server/interceptors/idempotency.py).
+    idempotent: bool = False
 
     @property
     def endpoint(self) -> str:
@@ -75,6 +77,13 @@ def _rate_class(
     return "GENERAL"
 
 
+def _check_idempotent(spec: MethodSpec) -> None:
+    # A key is scoped to its user and the stored answer is one message: refuse at start-up
+    # what the interceptor could not honour.
+    if spec.idempotent and (spec.public or spec.server_streaming):
+        raise ValueError(f"{spec.path}: idempotent RPCs must be unary and need a signed-in user")
+
+
 class Registry:
     """Method path → MethodSpec for every fingate service the server mounts."""
 
@@ -108,7 +117,9 @@ class Registry:
                         rule=rule,
                     ),
                     http_rule=rule,
+                    idempotent=opts.Extensions[options_pb2.idempotent],
                 )
+                _check_idempotent(self._specs[path])
 
     @classmethod
     def from_modules(cls, modules: list[ModuleType]) -> Registry:

@@ -5,6 +5,7 @@ from server.auth import models as _auth  # noqa: F401
 from server.banking import models as _banking  # noqa: F401
 from server.budgets import models as _budgets  # noqa: F401
 from server.db.base import Base
+from server.idempotency import models as _idempotency  # noqa: F401
 from server.mail import models as _mail  # noqa: F401
 from server.metrics import models as _metrics  # noqa: F401
 from server.organizations import models as _organizations  # noqa: F401

@@ -50,7 +50,7 @@ class CallInterceptor(grpc.aio.ServerInterceptor, ABC):
         spec = self.registry.get(handler_call_details.method)
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
-                self._unary(spec, cast(Unary, handler.unary_unary)),
+                self.wrap_unary(spec, cast(Unary, handler.unary_unary)),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
@@ -65,7 +65,10 @@ class CallInterceptor(grpc.aio.ServerInterceptor, ABC):
             raise TypeError(f"{spec.path}: client streaming is not supported by the chain")
         return handler  # grpc.reflection's bidi stream: public, no envelope
 
-    def _unary(self, spec: MethodSpec, inner: Unary) -> Unary:
+    def wrap_unary(self, spec: MethodSpec, inner: Unary) -> Unary:
+        """The unary call with the rule around it. A rule that may answer without calling the
+        servicer (an idempotent replay) overrides this instead of `around()`."""
+
         async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             async with self.around(spec, request, context):
                 response = await inner(request, context)

@@ -13,6 +13,7 @@ from procrastinate.jobs import Status
 from server.auth import repository as auth_repo
 from server.config import Settings
 from server.db.database import Database
+from server.idempotency import repository as idempotency
 from server.jobs import queues
 from server.jobs.app import RETRY, app, runtime
 from server.mail import outbox
@@ -77,11 +78,12 @@ class Pruned:
     refresh_tokens: int
     action_tokens: int
     mail: int
+    idempotency_keys: int
 
 
 async def prune(db: Database, settings: Settings, *, now: dt.datetime | None = None) -> Pruned:
-    """Deletes tokens used or expired longer ago than TOKEN_RETENTION_SECONDS and mail sent
-    longer ago than MAIL_RETENTION_SECONDS."""
+    """Deletes tokens used or expired longer ago than TOKEN_RETENTION_SECONDS, mail sent
+    longer ago than MAIL_RETENTION_SECONDS and expired idempotency keys."""
     now = now or dt.datetime.now(dt.UTC)
     async with db.transaction() as s:
         refresh, action = await auth_repo.delete_stale_tokens(
@@ -90,7 +92,8 @@ async def prune(db: Database, settings: Settings, *, now: dt.datetime | None = N
         mail = await outbox.delete_sent_before(
             s, now - dt.timedelta(seconds=settings.mail_retention_s)
         )
-    return Pruned(refresh_tokens=refresh, action_tokens=action, mail=mail)
+        keys = await idempotency.delete_expired(s, now=now)
+    return Pruned(refresh_tokens=refresh, action_tokens=action, mail=mail, idempotency_keys=keys)
 
 
 @app.periodic(cron="17 * * * *", periodic_id="hourly")
@@ -117,5 +120,6 @@ async def cleanup(context: JobContext, timestamp: int | None = None) -> None:
             "refresh_tokens": pruned.refresh_tokens,
             "action_tokens": pruned.action_tokens,
             "mail": pruned.mail,
+            "idempotency_keys": pruned.idempotency_keys,
         },
     )

@@ -1,11 +1,13 @@
-"""maintenance.prune: old used or expired tokens and old sent mail go, the rest stays."""
+"""maintenance.prune: old used or expired tokens, old sent mail and expired idempotency keys
+go, the rest stays."""
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from server.auth import repository as repo
 from server.auth.models import ActionToken, RefreshToken
+from server.idempotency.models import idempotency_keys
 from server.jobs.maintenance import Pruned, prune
 from server.mail.models import OutboxMail
 from tests.factories.auth import unique_email
@@ -13,6 +15,7 @@ from tests.factories.auth import unique_email
 NOW = dt.datetime.now(dt.UTC)
 LONG_AGO = NOW - dt.timedelta(days=40)
 LAST_WEEK = NOW - dt.timedelta(days=8)
+LAST_DAY = NOW - dt.timedelta(hours=25)
 RECENTLY = NOW - dt.timedelta(hours=1)
 LATER = NOW + dt.timedelta(days=1)
 
@@ -50,17 +53,29 @@ async def test_prune__drops_only_rows_past_their_retention(scratch):
                     sent_at=sent_at,
                 )
             )
+        for key, created_at in {"key-yesterday": LAST_DAY, "key-recent": RECENTLY}.items():
+            await s.execute(
+                insert(idempotency_keys).values(
+                    user_id=user.id,
+                    method="/fingate.banking.v1.BankingService/ConnectAccounts",
+                    key=key,
+                    request_sha256=b"x",
+                    created_at=created_at,
+                )
+            )
 
     pruned = await prune(scratch.db, scratch.settings(), now=NOW)
 
-    assert pruned == Pruned(refresh_tokens=2, action_tokens=2, mail=1)
+    assert pruned == Pruned(refresh_tokens=2, action_tokens=2, mail=1, idempotency_keys=1)
     async with scratch.db.read() as s:
         tokens = set((await s.execute(select(RefreshToken.token_hash))).scalars())
         tokens |= set((await s.execute(select(ActionToken.token_hash))).scalars())
         subjects = set((await s.execute(select(OutboxMail.subject))).scalars())
+        keys = set((await s.execute(select(idempotency_keys.c.key))).scalars())
     kept = ("used-recently", "expired-recently", "live")
     assert tokens == {f"{kind}-{name}" for kind in "ra" for name in kept}
     assert subjects == {"sent-recently", "pending"}
+    assert keys == {"key-recent"}
 
 
 async def test_prune__retention_comes_from_settings(scratch):
