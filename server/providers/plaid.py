@@ -4,8 +4,9 @@ plaid-python builds and sends the requests (host = settings.plaid_api_base, keys
 timeouts) and raises on error statuses. Responses are read as JSON (`_preload_content=False`)
 instead of through its generated models: the models type-check every field of every
 transaction, about 1.2 s of CPU for a 500-transaction page here against 0.03 s for the JSON
-(measured with the sandbox), and the amounts are wanted as exact Decimals anyway.
-plaid-python is synchronous, so each call runs in a worker thread.
+(measured with the sandbox), and the amounts are wanted as exact Decimals anyway. orjson
+reads the JSON: a 500-transaction page is about 0.5 MB, 8 ms with the standard library (amounts
+as Decimal) against 3 ms. plaid-python is synchronous, so each call runs in a worker thread.
 
 No retries here: plaid-python's own are turned off and a transient failure surfaces as
 ProviderUnavailable at once; the sync engine retries the job with backoff.
@@ -20,6 +21,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import orjson
 import plaid
 import urllib3
 from plaid.api import plaid_api
@@ -201,16 +203,19 @@ def _utc_time(value: str | None) -> dt.datetime | None:
 
 
 def _decimal(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
+    """A JSON number as the exact decimal it was written as. A float's repr is the shortest
+    text that reads back as the same float, which for a decimal of at most 15 significant
+    digits (cents below 10^13) is that decimal: every amount Plaid sends."""
+    if value is None:
+        return None
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
 def transaction(t: dict[str, Any]) -> ProviderTransaction:
     """One Plaid transaction (JSON, amounts as Decimal) in fingate's terms."""
     pfc = t.get("personal_finance_category") or {}
     category, sub = _categories(pfc.get("primary"), pfc.get("detailed"))
-    raw = t.get("amount")
-    # Parsed as Decimal already (parse_float); an integer amount arrives as int.
-    amount = raw if isinstance(raw, Decimal) else (_decimal(raw) or Decimal(0))
+    amount = _decimal(t.get("amount")) or Decimal(0)
     return ProviderTransaction(
         provider_transaction_id=t["transaction_id"],
         provider_account_id=t["account_id"],
@@ -274,7 +279,7 @@ class PlaidProvider:
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise ProviderUnavailable(f"Plaid unreachable: {type(exc).__name__}") from None
         try:
-            data = json.loads(response.data, parse_float=Decimal)
+            data = orjson.loads(response.data)
         except ValueError:
             raise ProviderUnavailable("Plaid answered a body that is not JSON") from None
         finally:
