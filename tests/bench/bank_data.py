@@ -148,12 +148,14 @@ async def seed(
         await conn.close()
 
 
-async def bare_copy_rate(database_url: str, n: int) -> float:
-    """Rows per second of COPY alone into a copy of bank_transactions (indexes included)."""
+async def bare_copy_rate(database_url: str, n: int, *, logged: bool) -> float:
+    """Rows per second of COPY alone into a copy of bank_transactions (indexes included):
+    a logged table, written ahead like bank_transactions, or a temporary one (no WAL)."""
+    kind = "" if logged else "TEMP"
     conn = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         await conn.execute(
-            "CREATE TEMP TABLE bench_copy (LIKE bank_transactions INCLUDING DEFAULTS"
+            f"CREATE {kind} TABLE bench_copy (LIKE bank_transactions INCLUDING DEFAULTS"
             " INCLUDING INDEXES)"
         )
         end = dt.datetime.now(dt.UTC)

@@ -49,8 +49,8 @@ def _ms(text: str) -> float:
 def parse(name: str, out: str) -> Load:
     """The figures of wrk's `--latency` report."""
     done = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m),", out)
-    p50 = re.search(r"^\s+50%\s+(\S+)$", out, re.M)
-    p99 = re.search(r"^\s+99%\s+(\S+)$", out, re.M)
+    p50 = re.search(r"^\s+50%\s+(\S+)\s*$", out, re.M)
+    p99 = re.search(r"^\s+99%\s+(\S+)\s*$", out, re.M)
     if not (done and p50 and p99):
         raise RuntimeError(f"unexpected wrk output: {out[-400:]}")
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
