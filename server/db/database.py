@@ -6,11 +6,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import asyncpg
 from asyncpg import Connection
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 log = logging.getLogger("fingate.db")
+
+# Failures after which a raw connection's state is unknown.
+_BROKEN = (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError)
 
 
 class Database:
@@ -50,15 +54,21 @@ class Database:
     async def driver(self) -> AsyncIterator[Connection]:
         """The pooled asyncpg connection itself, for statements of server/db/compiled.py.
 
-        Outside any transaction unless the caller opens one; one it leaves open (a failed
-        ROLLBACK, a cancellation at the wrong moment) takes the connection out of the pool,
-        so no later checkout inherits its state (a bound organization, above all)."""
+        Outside any transaction unless the caller opens one. A connection handed back inside
+        a transaction (a failed ROLLBACK), or after a cancelled call or a broken link (a
+        statement may still be running on it), leaves the pool, so no later checkout inherits
+        its state: a bound organization, above all. Errors of the caller's own (a 404) keep
+        it."""
         async with self.engine.connect() as conn:
             raw: Connection = (await conn.get_raw_connection()).driver_connection
+            broken = False
             try:
                 yield raw
+            except BaseException as exc:
+                broken = not isinstance(exc, Exception) or isinstance(exc, _BROKEN)
+                raise
             finally:
-                if raw.is_in_transaction():
+                if broken or raw.is_in_transaction():
                     await conn.invalidate()
 
     async def ping(self) -> bool:

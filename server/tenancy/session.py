@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -53,6 +54,9 @@ async def tenant_reads(db: Database) -> AsyncIterator[Connection]:
         try:
             yield conn
         except BaseException:
-            await conn.execute("ROLLBACK")
+            # If the ROLLBACK cannot run (a cancelled statement still on the wire), driver()
+            # discards the connection; the call's own error is what to raise.
+            with contextlib.suppress(Exception):
+                await conn.execute("ROLLBACK")
             raise
         await conn.execute("COMMIT")

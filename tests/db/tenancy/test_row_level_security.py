@@ -3,6 +3,7 @@ the organization, see and touch only the organization set for the transaction.""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import asyncpg
@@ -147,3 +148,21 @@ async def test_a_pooled_connection_never_keeps_a_tenant_binding(app_db):
             assert conn is not left_open
             assert not conn.is_in_transaction()
             assert await conn.fetchval("SELECT fingate_current_org()") is None
+
+
+async def test_a_call_cancelled_mid_statement_leaves_no_busy_connection_in_the_pool(db, app_db):
+    org, _ = await _org_with_budget(db, "G")
+    _in_call(org)
+
+    async def slow_read() -> None:
+        async with tenant_reads(app_db) as conn:
+            await conn.execute("SELECT pg_sleep(5)")
+
+    task = asyncio.create_task(slow_read())
+    await asyncio.sleep(0.3)  # the statement is running
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for _ in range(3):  # every pooled connection answers at once, outside any transaction
+        async with tenant_reads(app_db) as conn:
+            assert await asyncio.wait_for(conn.fetchval("SELECT fingate_current_org()"), 2) == org
