@@ -84,7 +84,8 @@ def build(database_url: str) -> FastAPI:
         t = BankTransaction
         filters = [t.organization_id == organizationId]
         if category:
-            filters.append(t.category == category)
+            # The category shown: the user's own, else the provider's (a stored column).
+            filters.append(t.effective_category == category)
         if minAmount is not None:
             filters.append(t.amount >= minAmount)
         if maxAmount is not None:
