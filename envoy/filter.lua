@@ -156,17 +156,78 @@ end
 local QUERY_ORG_HEADER = "x-fingate-query-organization-id"
 local QUERY_ORG_KEYS = { organizationId = true, organization_id = true }
 
+-- Request headers that reach the server: the metadata it reads, what gRPC framing and the
+-- transcoder need, and Envoy's own x-envoy-external-address. Everything else is dropped here:
+-- HTTP/1.1 allows header names (`a*b`, `!`) and values (bytes above 0x7e) that gRPC metadata
+-- cannot carry, and grpc core fails such a call before any of our code runs (a 500).
+local FORWARDED = {
+  ["authorization"] = true, ["cookie"] = true, ["x-organization-id"] = true,
+  ["idempotency-key"] = true, ["x-request-id"] = true, ["content-type"] = true,
+  ["content-length"] = true, ["te"] = true, ["user-agent"] = true,
+  -- Envoy's own: the client's address, and the scheme its router matches routes with
+  -- (without x-forwarded-proto no route matches at all).
+  ["x-envoy-external-address"] = true, ["x-forwarded-proto"] = true,
+  ["grpc-timeout"] = true, ["grpc-encoding"] = true, ["grpc-accept-encoding"] = true,
+}
+
+-- An allowed header whose value is not printable ASCII is refused, not dropped: silently
+-- losing `X-Organization-Id` would act in another organization than the one named.
+local UNPRINTABLE = "[^\32-\126]"
+
+-- Envoy's local reply: local_reply_config renders it in the route's error envelope, with
+-- `reason` as details.reason (x-fingate-rejected picks the mapper that says so).
+local function refuse(handle, reason)
+  handle:headers():replace("x-fingate-rejected", "1")
+  handle:respond({[":status"] = "400"}, reason)
+end
+
+local function filter_headers(handle, headers)
+  local dropped = {}
+  for name, value in pairs(headers) do
+    if name:sub(1, 1) ~= ":" then
+      if not FORWARDED[name] then
+        dropped[#dropped + 1] = name
+      elseif value:find(UNPRINTABLE) then
+        return "header " .. name .. " must be printable ASCII"
+      end
+    end
+  end
+  for _, name in ipairs(dropped) do headers:remove(name) end
+  return nil
+end
+
+-- The path the access log shows (envoy.yaml.tmpl reads it from dynamic metadata): without
+-- its query, and with path segments that may be single-use secrets replaced. An invitation is
+-- accepted by its emailed token; any other segment longer than a UUID is token-shaped too.
+local function log_path(path)
+  local bare = path:match("^[^?]*") or ""
+  bare = bare:gsub("(/invitations/)[^/]+(/accept)", "%1{token}%2")
+  return (bare:gsub("/[^/]+", function(segment)
+    if #segment > 37 then return "/{redacted}" end
+    return segment
+  end))
+end
+
 function envoy_on_request(handle)
   local headers = handle:headers()
-  headers:remove(QUERY_ORG_HEADER) -- only Envoy sets it
   local path = headers:get(":path")
+  if path ~= nil then
+    handle:streamInfo():dynamicMetadata():set("fingate", "path", log_path(path))
+  end
+  local bad_header = filter_headers(handle, headers)
+  if bad_header ~= nil then return refuse(handle, bad_header) end
   local q = path and path:find("?", 1, true)
   if q == nil then return end
   local kept, values = {}, {}
   for pair in path:sub(q + 1):gmatch("[^&]+") do
     local key, value = pair:match("^([^=]*)=?(.*)$")
     if QUERY_ORG_KEYS[key] then
-      values[#values + 1] = percent_decode(value:gsub("+", " "))
+      local decoded = percent_decode(value:gsub("+", " "))
+      -- It travels as a header value: control characters would make Envoy drop the request.
+      if decoded:find(UNPRINTABLE) or decoded:find(",", 1, true) then
+        return refuse(handle, "organizationId must be an organization id")
+      end
+      values[#values + 1] = decoded
     else
       kept[#kept + 1] = pair
     end

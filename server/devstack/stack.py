@@ -297,6 +297,8 @@ class Stack:
             access_log_path=self.log_path("envoy-access"),
         )
         log_path = self.log_path("envoy")
+        # One run per file, as for the other logs (Envoy appends to its access log).
+        self.log_path("envoy-access").write_bytes(b"")
         proc = self._procs["envoy"] = envoy_proxy.start_envoy(config, log_path=log_path)
         wait_for(
             lambda: http_ok(f"{self.admin_url}/ready"),
