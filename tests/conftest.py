@@ -56,6 +56,11 @@ RATE_REDIS_DOWN_PORTS = shifted_ports(http=28103, grpc=25103, admin=29103, smtp=
 REDIS_PORT = 26390 + _OFFSET
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `last` run after all others (they read what the whole suite left)."""
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)
+
+
 @pytest.fixture(scope="session")
 def ports() -> Ports:
     return TEST_PORTS

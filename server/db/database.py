@@ -30,6 +30,9 @@ class Database:
             pool_recycle=1800,
             # Fail fast when PostgreSQL is down instead of hanging a request.
             connect_args={"timeout": 5, "command_timeout": 30},
+            # Bound values never enter an exception's text, so never a log: they include
+            # password hashes, sealed provider tokens and whatever a client sent.
+            hide_parameters=True,
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # Reads that need no snapshot across statements skip BEGIN/COMMIT: two fewer round
@@ -78,7 +81,7 @@ class Database:
                 await conn.execute(text("SELECT 1"))
             return True
         except Exception as exc:
-            log.warning("database ping failed: %s: %s", type(exc).__name__, exc)
+            log.warning("database ping failed", extra={"exc_type": type(exc).__name__})
             return False
 
     async def dispose(self) -> None:

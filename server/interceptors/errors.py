@@ -78,7 +78,13 @@ class ErrorInterceptor(CallInterceptor):
         except Exception as exc:
             translated = translate_foreign(exc)
             if translated is None:
-                log.exception("unhandled error in %s", spec.path or "grpc service")
+                # The request id and the exception's type and frames (server/logs.py), never
+                # its text: that can quote bound values or a provider's token.
+                log.error(
+                    "unhandled error",
+                    exc_info=exc,
+                    extra={"method": spec.path or "grpc service"},
+                )
                 await self._abort(spec, context, INTERNAL, INTERNAL_MESSAGE, None)
             else:
                 log.warning("%s: %s", spec.path, type(exc).__name__)
