@@ -24,7 +24,8 @@ def exception_outline(exc_info: ExcInfo) -> dict[str, object]:
     Types and code locations are what an operator needs to find the fault; the request id
     leads to the rest."""
     outline = traceback.TracebackException(*exc_info, capture_locals=False)
-    types, current = [], outline
+    types: list[str] = []
+    current: traceback.TracebackException | None = outline
     seen: set[int] = set()
     while current is not None and id(current) not in seen:
         seen.add(id(current))
