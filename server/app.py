@@ -51,6 +51,7 @@ from server.interceptors.metrics import MetricsInterceptor
 from server.interceptors.rate_limit import RateLimitInterceptor
 from server.interceptors.request_id import RequestIdInterceptor
 from server.interceptors.tenant import TenantInterceptor
+from server.interceptors.validation import ValidationInterceptor
 from server.jobs.app import JobQueue
 from server.jobs.stats import queue_stats
 from server.metrics.recorder import RequestMetrics
@@ -100,6 +101,7 @@ def build(settings: Settings) -> App:
         RequestIdInterceptor(registry),
         MetricsInterceptor(registry, metrics),
         ErrorInterceptor(registry),
+        ValidationInterceptor(registry),
         AuthInterceptor(registry, Authenticator(db, settings)),
         TenantInterceptor(registry, db),
         RateLimitInterceptor(

@@ -46,14 +46,8 @@ class Period:
 
 
 def _day(v: Violations, field: str, raw: str) -> dt.date | None:
-    text = raw.strip()
-    try:
-        if len(text) == 10:
-            return dt.date.fromisoformat(text)
-        return dt.datetime.fromisoformat(text).date()
-    except ValueError:
-        v.add(field, "must be an ISO 8601 date (YYYY-MM-DD)")
-        return None
+    value = v.date_or_time(field, raw)
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def period(v: Violations, name: str, start_date: str, end_date: str, today: dt.date) -> Period:

@@ -66,20 +66,12 @@ def instant(v: Violations, field: str, raw: str, *, end: bool) -> dt.datetime | 
 
     An end date covers its whole day, so it is returned as the next midnight (exclusive);
     an end date-time is the instant itself, made exclusive by the next microsecond."""
-    text = raw.strip()
-    if not text:
+    value = v.date_or_time(field, raw)
+    if value is None:
         return None
-    try:
-        if len(text) == 10:
-            day = dt.date.fromisoformat(text)
-            start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
-            return start + dt.timedelta(days=1) if end else start
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        v.add(field, "must be an ISO 8601 date (YYYY-MM-DD) or date-time")
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
+    if not isinstance(value, dt.datetime):
+        start = dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
+        return start + dt.timedelta(days=1) if end else start
     return value + dt.timedelta(microseconds=1) if end else value
 
 

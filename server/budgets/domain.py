@@ -108,16 +108,6 @@ def _amount(v: Violations, field: str, value: float) -> Decimal:
     return amount
 
 
-def _date(v: Violations, field: str, value: str) -> dt.date | None:
-    if not value.strip():
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        v.add(field, "must be a date in YYYY-MM-DD format")
-        return None
-
-
 def _alerts(v: Violations, alerts: list[AlertInput]) -> list[tuple[int, bool]]:
     if len(alerts) > MAX_ALERTS:
         v.add("alerts", f"must have at most {MAX_ALERTS} items")
@@ -160,8 +150,8 @@ class Budgets:
             v.add("sourceId", f"is required for sourceType {source_type}")
         elif source_id is not None and len(source_id) > 64:
             v.add("sourceId", "must be at most 64 characters")
-        start = _date(v, "startDate", data.start_date)
-        end = _date(v, "endDate", data.end_date)
+        start = v.date("startDate", data.start_date)
+        end = v.date("endDate", data.end_date)
         if period == "CUSTOM":
             if start is None and not data.start_date.strip():
                 v.add("startDate", "is required for a CUSTOM period")

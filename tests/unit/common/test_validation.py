@@ -75,3 +75,42 @@ def test_raise_if_any_collects_every_violation():
             {"field": "password", "message": "must be at least 8 characters"},
         ]
     }
+
+
+# --- control characters in any request text (server/interceptors/validation.py) ---
+
+from fingate.auth.v1 import auth_service_pb2 as _auth_pb2  # noqa: E402
+from fingate.banking.v1 import banking_service_pb2 as _banking_pb2  # noqa: E402
+from server.common.validation import (  # noqa: E402
+    LATEST_DATE,
+    calendar_date,
+    text_violations,
+)
+
+
+@pytest.mark.parametrize("bad", ["\x00", "a\x01b", "\x1f", "\x7f", "x\x0by", "\x1b[31m"])
+def test_control_characters_are_named_by_json_field(bad):
+    request = _auth_pb2.SignUpRequest(email="a@b.co", password="x", first_name=f"J{bad}")
+    assert [(v.field, v.message) for v in text_violations(request)] == [
+        ("firstName", "must not contain control characters")
+    ]
+
+
+def test_tab_newline_and_text_beyond_ascii_pass():
+    request = _auth_pb2.SignUpRequest(email="a@b.co", password="x", first_name="Zoë\t\r\n李")
+    assert text_violations(request) == []
+
+
+def test_nested_and_repeated_strings_are_walked():
+    request = _banking_pb2.ConnectAccountsRequest(selected_account_ids=["ok", "b\x00d"])
+    request.enrollment.enrollment.institution.name = "Chase\x00"
+    fields = sorted(v.field for v in text_violations(request))
+    assert fields == ["enrollment.enrollment.institution.name", "selectedAccountIds[1]"]
+
+
+def test_calendar_dates_outside_the_supported_range_are_violations():
+    v = Violations()
+    assert calendar_date(v, "endDate", LATEST_DATE) == LATEST_DATE
+    assert calendar_date(v, "endDate", dt.date(9999, 12, 31)) is None
+    assert calendar_date(v, "startDate", dt.date(1, 1, 1)) is None
+    assert [i.field for i in v.items] == ["endDate", "startDate"]
