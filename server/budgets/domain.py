@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.audit.trail import record
+from server.banking.repository import account_exists
 from server.budgets import repository as repo
 from server.budgets.models import PERIODS, SOURCE_TYPES, Budget
 from server.budgets.progress import (
@@ -150,6 +151,13 @@ class Budgets:
             v.add("sourceId", f"is required for sourceType {source_type}")
         elif source_id is not None and len(source_id) > 64:
             v.add("sourceId", "must be at most 64 characters")
+        account_id = None
+        if source_type == "ACCOUNT" and source_id is not None:
+            account_id = parse_id(source_id)
+            if account_id is None:
+                v.add("sourceId", "must be an account id (UUID) for sourceType ACCOUNT")
+            else:
+                source_id = str(account_id)
         start = v.date("startDate", data.start_date)
         end = v.date("endDate", data.end_date)
         if period == "CUSTOM":
@@ -172,6 +180,11 @@ class Budgets:
             await limits.ensure_within_limit(
                 s, organization_id=t.organization_id, plan_code=t.plan, resource=BUDGETS.name
             )
+            # Another organization's account is as unknown as one that never existed.
+            if account_id is not None and not await account_exists(
+                s, t.organization_id, account_id
+            ):
+                raise NotFound("Account not found")
             budget = await repo.add_budget(
                 s,
                 organization_id=t.organization_id,

@@ -101,3 +101,31 @@ async def test_another_organizations_transactions_never_count(db, rest):
     await insert_transactions(db, org, checking, [Txn("-80.00", _at(_today()))])
     budget = _budget(rest, user.token, sourceType="ALL", sourceId=None)
     assert (budget["spent"], budget["status"]) == (0, "ON_TRACK")
+
+
+async def test_account_budget_must_name_an_account_of_the_organization(db, rest):
+    user, other = sign_up(rest), sign_up(rest)
+    _, foreign_account, _ = await _bank(db, rest, other)
+    headers = bearer(user.token)
+    body = {"name": "Checking", "amount": 100, "period": "MONTHLY", "sourceType": "ACCOUNT"}
+    malformed = call(
+        rest,
+        "POST",
+        "/api/v1/budgets",
+        400,
+        json={**body, "sourceId": "not-a-uuid"},
+        headers=headers,
+    )
+    assert [e["field"] for e in malformed["details"]["errors"]] == ["sourceId"]
+    foreign = call(
+        rest,
+        "POST",
+        "/api/v1/budgets",
+        404,
+        json={**body, "sourceId": str(foreign_account)},
+        headers=headers,
+    )
+    assert foreign["code"] == "RESOURCE_NOT_FOUND"
+    unknown = "00000000-0000-7000-8000-000000000000"
+    call(rest, "POST", "/api/v1/budgets", 404, json={**body, "sourceId": unknown}, headers=headers)
+    assert call(rest, "GET", "/api/v1/budgets", 200, headers=headers)["data"] == []
