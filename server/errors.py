@@ -149,9 +149,22 @@ class RateLimited(DomainError):
 
 
 class ServiceUnavailable(DomainError):
-    """A dependency (database, provider) cannot be reached."""
+    """A dependency (database, provider) cannot be reached. Answers carry `Retry-After`:
+    `retry_after` seconds (a few by default: a restarting database or server is back by then)."""
 
     message = "Service unavailable"
+    retry_after = 5
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        details: dict[str, Any] | None = None,
+        retry_after: int | None = None,
+    ):
+        super().__init__(message, details=details)
+        if retry_after is not None:
+            self.retry_after = retry_after
 
 
 class ProviderFailure(ServiceUnavailable):

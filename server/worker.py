@@ -8,11 +8,16 @@ retry_stalled_jobs, once the worker's heartbeat is JOB_STALLED_AFTER_SECONDS old
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
 
+import psycopg
+import psycopg_pool
 import uvloop
+from procrastinate.exceptions import ConnectorException
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
 from server import config
 from server.cache.store import make_cache
@@ -23,13 +28,20 @@ from server.logs import configure
 
 log = logging.getLogger("fingate.worker")
 
+# Failures of the queue's own connections: PostgreSQL down, restarting or unreachable.
+DATABASE_ERRORS = (psycopg.Error, psycopg_pool.PoolTimeout, ConnectorException, OSError)
 
-async def work() -> None:
-    settings = config.load()
-    configure(settings.log_level)
-    schedule_stall_check(settings)
-    db = Database(settings.database_url, pool_size=settings.job_concurrency)
-    cache = make_cache(settings) if settings.redis_url else None
+
+class _WorkerEnded(Exception):
+    """The queue worker stopped without being asked to (procrastinate stops on any database
+    error: a restart of PostgreSQL, a dropped LISTEN connection, a failed heartbeat)."""
+
+
+async def _serve(settings: config.Settings, runtime: Runtime, stop: asyncio.Event) -> None:
+    """One life of the queue worker: connect, run until `stop` is set (returns) or the worker
+    ends on its own (raises, for the caller to start it again)."""
+    if stop.is_set():
+        return
     # Each running job may hold a connection, plus the listener, heartbeat and fetching.
     async with connect(settings, max_connections=settings.job_concurrency + 4) as app:
         worker = asyncio.create_task(
@@ -42,13 +54,9 @@ async def work() -> None:
                 update_heartbeat_interval=max(settings.job_stalled_after_s / 4, 0.5),
                 stalled_worker_timeout=settings.job_stalled_after_s,
                 shutdown_graceful_timeout=settings.shutdown_grace_s,
-                additional_context={"runtime": Runtime(db=db, settings=settings, cache=cache)},
+                additional_context={"runtime": runtime},
             )
         )
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
         stopping = asyncio.create_task(stop.wait())
         log.info("worker started", extra={"concurrency": settings.job_concurrency})
         await asyncio.wait({worker, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -59,11 +67,55 @@ async def work() -> None:
             worker.cancel()
         stopping.cancel()
         await asyncio.gather(worker, stopping, return_exceptions=True)
+        if stop.is_set():
+            return
         error = None if worker.cancelled() else worker.exception()
-    await db.dispose()
-    if error is not None:
-        log.error("worker failed", exc_info=error)
-        raise SystemExit(1)
+    raise _WorkerEnded(type(error).__name__ if error else "stopped") from error
+
+
+def _log_restart(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    log.warning(
+        "worker ended; starting it again",
+        extra={
+            "cause": str(error) if isinstance(error, _WorkerEnded) else type(error).__name__,
+            "attempt": state.attempt_number,
+            "in_s": round(state.upcoming_sleep, 2),
+        },
+    )
+
+
+async def work() -> None:
+    settings = config.load()
+    configure(settings.log_level)
+    schedule_stall_check(settings)
+    db = Database(settings.database_url, pool_size=settings.job_concurrency)
+    cache = make_cache(settings) if settings.redis_url else None
+    runtime = Runtime(db=db, settings=settings, cache=cache)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    async def pause(seconds: float) -> None:
+        # A stop request ends the pause at once; the next attempt then returns at once.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+
+    # Ride out database outages: start the worker again, backing off up to 30 s between
+    # attempts (jittered, so several workers do not reconnect in step). Jobs a dead life left
+    # in `doing` are put back by maintenance.retry_stalled_jobs once their heartbeat is stale.
+    retrying = AsyncRetrying(
+        retry=retry_if_exception_type((_WorkerEnded, *DATABASE_ERRORS)),
+        wait=wait_exponential_jitter(initial=0.5, max=30),
+        sleep=pause,
+        before_sleep=_log_restart,
+        reraise=True,
+    )
+    try:
+        await retrying(_serve, settings, runtime, stop)
+    finally:
+        await db.dispose()
 
 
 def main() -> int:

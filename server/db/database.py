@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 from asyncpg import Connection
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 log = logging.getLogger("fingate.db")
@@ -73,16 +72,6 @@ class Database:
             finally:
                 if broken or raw.is_in_transaction():
                     await conn.invalidate()
-
-    async def ping(self) -> bool:
-        """Whether a round trip to PostgreSQL succeeds."""
-        try:
-            async with self.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-            return True
-        except Exception as exc:
-            log.warning("database ping failed", extra={"exc_type": type(exc).__name__})
-            return False
 
     async def dispose(self) -> None:
         await self.engine.dispose()

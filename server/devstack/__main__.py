@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 from types import FrameType
@@ -48,7 +49,13 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
-    stack = Stack(ports=Ports.from_env(), var_dir=REPO_ROOT / "var")
+
+    def give_up(name: str) -> None:
+        # From the supervisor's thread: the main thread stops the stack and exits non-zero.
+        print(f"fingate: the {name} keeps dying (see {stack.log_path(name)}); stopping", flush=True)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    stack = Stack(ports=Ports.from_env(), var_dir=REPO_ROOT / "var", on_give_up=give_up)
     try:
         print(
             "starting PostgreSQL, migrations, SMTP sink, sandbox, job worker, gRPC server, Envoy…",
@@ -60,6 +67,9 @@ def main() -> int:
             signal.pause()
     except _Stop:
         print("\nstopping…", flush=True)
+        if stack.supervisor.given_up:
+            stack.stop()
+            return 1
     except StartupError as exc:
         print(f"fingate did not start: {exc}", file=sys.stderr)
         return 1

@@ -114,7 +114,7 @@ def envoy_binary() -> Path:
 
 
 def start_envoy(
-    config_path: Path, *, log_path: Path, log_level: str = "warn"
+    config_path: Path, *, log_path: Path, log_level: str = "warn", fresh_log: bool = True
 ) -> subprocess.Popen[bytes]:
     """Start Envoy on a rendered config; logs (and the default access log) go to `log_path`."""
     cmd = [
@@ -132,4 +132,4 @@ def start_envoy(
         "--file-flush-interval-msec",
         "500",
     ]
-    return spawn(cmd, log_path=log_path)
+    return spawn(cmd, log_path=log_path, fresh_log=fresh_log)

@@ -68,20 +68,27 @@ class EmbeddedPostgres:
         # warns at import without XDG_RUNTIME_DIR, and the tests turn warnings into errors.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            from pgserver.postgres_server import get_server
+            from pgserver.postgres_server import PostgresServer, get_server
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         # Ours to stop: one we start, or one left running by a process that has died. Decided
         # before starting, so an interrupt during the start still stops it.
         self.owned = not self._postmaster_running() or not self._other_users()
+        if not self._postmaster_running():
+            # pgserver keeps one handle per data directory and process, and would hand back
+            # the handle of a server stopped since (the fault tests stop and start one).
+            PostgresServer._instances.pop(self.data_dir, None)
         # cleanup_mode=None: pgserver's own atexit hook must not stop it; stop() decides.
         server = get_server(self.data_dir, cleanup_mode=None)
         url = asyncpg_url(server.get_uri())
         log.info("embedded PostgreSQL at %s (ours to stop: %s)", url, self.owned)
         return url
 
-    def stop(self) -> None:
-        """Stop the server if it is ours; leave one that another live process uses."""
+    def stop(self, *, mode: str = "fast") -> None:
+        """Stop the server if it is ours; leave one that another live process uses.
+
+        `mode="immediate"` is a crash as far as clients can tell (the fault tests use it);
+        start() brings the same data directory back."""
         owned, self.owned = self.owned, False
         if not owned or not self._postmaster_running():
             return
@@ -89,7 +96,7 @@ class EmbeddedPostgres:
 
         # Fast shutdown: the stack's server is already stopped, nothing to drain. Output goes
         # nowhere: pg_ctl can hold pipes open (pgserver notes the same).
-        cmd = [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(self.data_dir), "-w", "-m", "fast"]
+        cmd = [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(self.data_dir), "-w", "-m", mode]
         subprocess.run(
             [*cmd, "stop"],
             check=False,

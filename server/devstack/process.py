@@ -17,10 +17,14 @@ def spawn(
     log_path: Path,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    fresh_log: bool = True,
 ) -> subprocess.Popen[bytes]:
-    """Start `cmd` in its own session with stdout and stderr appended to `log_path`."""
+    """Start `cmd` in its own session with stdout and stderr appended to `log_path`.
+
+    `fresh_log=False` (a restart) keeps what the previous process wrote: why it died."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    log_path.write_bytes(b"")  # one run per file: a log tail must not show an older run
+    if fresh_log:
+        log_path.write_bytes(b"")  # one run per file: a log tail must not show an older run
     # Append mode: a child that reopens /dev/stdout (Envoy's access log) must not clobber it.
     with log_path.open("ab") as log:
         return subprocess.Popen(

@@ -8,7 +8,7 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -30,6 +30,7 @@ from server.devstack.readiness import (
     worker_registered,
 )
 from server.devstack.smtp_sink import start_sink
+from server.devstack.supervisor import Supervisor
 from server.jobs.conninfo import psycopg_conninfo
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,8 @@ class Stack:
         grpc_host: str = LOCALHOST,
         wait_serving: bool = True,
         startup_timeout: float = 60.0,
+        supervise: bool = True,
+        on_give_up: Callable[[str], None] | None = None,
     ) -> None:
         self.ports = ports or Ports()
         self.var_dir = var_dir.resolve()
@@ -103,6 +106,10 @@ class Stack:
         self._postgres: EmbeddedPostgres | None = None
         self._smtp: Controller | None = None
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
+        # Restarts a child that dies (server/devstack/supervisor.py); `on_give_up(name)` runs
+        # when one keeps dying.
+        self.supervise = supervise
+        self.supervisor = Supervisor(on_give_up=on_give_up, on_restart=self._procs.__setitem__)
 
     @property
     def rest_url(self) -> str:
@@ -161,8 +168,19 @@ class Stack:
             raise
         return self
 
+    def _watch(self, name: str, start: Callable[[bool], subprocess.Popen[bytes]]) -> None:
+        """Supervise the running child `name`; `start(False)` starts it again, log kept."""
+        if self.supervise:
+            self.supervisor.watch(name, self._procs[name], lambda: start(False))
+
     def stop(self) -> None:
         """Stop, in reverse order, every process and service this stack started."""
+        # First, so that nothing is restarted while it is being stopped. A new one serves a
+        # later start().
+        self.supervisor.stop()
+        self.supervisor = Supervisor(
+            on_give_up=self.supervisor.on_give_up, on_restart=self._procs.__setitem__
+        )
         for name in ("envoy", "server", "worker", "sandbox"):
             proc = self._procs.pop(name, None)
             if proc is not None:
@@ -222,9 +240,12 @@ class Stack:
         require_free(self.ports.sandbox, "provider sandbox")
         log_path = self.log_path("sandbox")
         cmd = [sys.executable, "-m", "server.sandbox", "--port", str(self.ports.sandbox)]
-        proc = self._procs["sandbox"] = spawn(
-            cmd, log_path=log_path, env=self._child_env({}), cwd=REPO_ROOT
-        )
+        env = self._child_env({})
+
+        def start(fresh_log: bool) -> subprocess.Popen[bytes]:
+            return spawn(cmd, log_path=log_path, env=env, cwd=REPO_ROOT, fresh_log=fresh_log)
+
+        proc = self._procs["sandbox"] = start(True)
         wait_for(
             lambda: http_ok(f"{self.sandbox_url}/health"),
             what=f"provider sandbox on {self.sandbox_url}",
@@ -232,6 +253,7 @@ class Stack:
             proc=proc,
             log_path=log_path,
         )
+        self._watch("sandbox", start)
 
     def _service_env(self) -> dict[str, str]:
         """The environment of the server and the worker: the same Settings in both."""
@@ -261,7 +283,11 @@ class Stack:
         except psycopg.Error as exc:
             raise StartupError(f"job worker: the queue's tables are not readable: {exc}") from exc
         cmd = [sys.executable, "-m", "server.worker"]
-        proc = self._procs["worker"] = spawn(cmd, log_path=log_path, env=env, cwd=REPO_ROOT)
+
+        def start(fresh_log: bool) -> subprocess.Popen[bytes]:
+            return spawn(cmd, log_path=log_path, env=env, cwd=REPO_ROOT, fresh_log=fresh_log)
+
+        proc = self._procs["worker"] = start(True)
         wait_for(
             lambda: worker_registered(conninfo, after_id=before),
             what="job worker",
@@ -269,13 +295,19 @@ class Stack:
             proc=proc,
             log_path=log_path,
         )
+        self._watch("worker", start)
 
     def _start_server(self) -> None:
         require_free(self.ports.grpc, "gRPC server")
         log_path = self.log_path("server")
         env = self._service_env()
-        proc = spawn(self.server_cmd, log_path=log_path, env=env, cwd=REPO_ROOT)
-        self._procs["server"] = proc
+
+        def start(fresh_log: bool) -> subprocess.Popen[bytes]:
+            return spawn(
+                self.server_cmd, log_path=log_path, env=env, cwd=REPO_ROOT, fresh_log=fresh_log
+            )
+
+        proc = self._procs["server"] = start(True)
         accepted = {"SERVING"} if self.wait_serving else {"SERVING", "NOT_SERVING", "UNKNOWN"}
         wait_for(
             lambda: grpc_health(self.grpc_target) in accepted,
@@ -284,6 +316,7 @@ class Stack:
             proc=proc,
             log_path=log_path,
         )
+        self._watch("server", start)
 
     def _start_envoy(self) -> None:
         require_free(self.ports.http, "Envoy listener")
@@ -299,7 +332,11 @@ class Stack:
         log_path = self.log_path("envoy")
         # One run per file, as for the other logs (Envoy appends to its access log).
         self.log_path("envoy-access").write_bytes(b"")
-        proc = self._procs["envoy"] = envoy_proxy.start_envoy(config, log_path=log_path)
+
+        def start(fresh_log: bool) -> subprocess.Popen[bytes]:
+            return envoy_proxy.start_envoy(config, log_path=log_path, fresh_log=fresh_log)
+
+        proc = self._procs["envoy"] = start(True)
         wait_for(
             lambda: http_ok(f"{self.admin_url}/ready"),
             what=f"Envoy on {self.rest_url}",
@@ -307,3 +344,4 @@ class Stack:
             proc=proc,
             log_path=log_path,
         )
+        self._watch("envoy", start)

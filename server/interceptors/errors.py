@@ -26,6 +26,7 @@ from server.errors import (
     ErrorSpec,
     InvalidInput,
     RateLimited,
+    ServiceUnavailable,
     spec_for,
     translate_foreign,
 )
@@ -55,7 +56,7 @@ def _status(
             for v in error.violations
         ]
         status.details.append(_pack(error_details_pb2.BadRequest(field_violations=violations)))
-    if isinstance(error, RateLimited):
+    if isinstance(error, RateLimited | ServiceUnavailable):
         delay = duration_pb2.Duration(seconds=error.retry_after)
         status.details.append(_pack(error_details_pb2.RetryInfo(retry_delay=delay)))
     status.details.append(_pack(error_details_pb2.RequestInfo(request_id=request_id)))
@@ -131,6 +132,6 @@ class ErrorInterceptor(CallInterceptor):
                 ("x-rest-content-type", content_type),
                 ("x-rest-error", encode_for_metadata(body)),
             )
-        if isinstance(error, RateLimited):
+        if isinstance(error, RateLimited | ServiceUnavailable):
             trailers = (*trailers, ("retry-after", str(error.retry_after)))
         await context.abort(status.code, status.details, trailing_metadata=trailers)

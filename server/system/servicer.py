@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 import grpc
@@ -14,9 +15,11 @@ from server.common.time import to_timestamp
 from server.config import Settings
 from server.db.database import Database
 from server.errors import NotFound, ServiceUnavailable
+from server.jobs.liveness import worker_alive
 from server.system import docs
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
+log = logging.getLogger("fingate.health")
 
 
 class SystemServicer(system_service_pb2_grpc.SystemServiceServicer):
@@ -25,14 +28,21 @@ class SystemServicer(system_service_pb2_grpc.SystemServiceServicer):
         self._settings = settings
 
     async def GetHealth(self, request: pb.GetHealthRequest, context: Ctx) -> pb.GetHealthResponse:
-        if not await self._db.ping():
+        try:
+            worker = await worker_alive(
+                self._db, stalled_after_s=self._settings.job_stalled_after_s
+            )
+        except Exception as exc:  # the database check: whatever fails, PostgreSQL is unusable
+            log.warning("health: database down", extra={"exc_type": type(exc).__name__})
             raise ServiceUnavailable(
                 "Database unavailable", details={"checks": {"database": "down"}}
-            )
+            ) from None
+        # No live worker: mail, syncs and maintenance stand still, but every route still works,
+        # so this server stays in rotation (200) and says "degraded" for the operator to see.
         health = pb.Health(
-            status="ok",
+            status="ok" if worker else "degraded",
             version=self._settings.version,
-            checks=pb.HealthChecks(database="up"),
+            checks=pb.HealthChecks(database="up", worker="up" if worker else "down"),
             timestamp=to_timestamp(dt.datetime.now(dt.UTC)),
         )
         return pb.GetHealthResponse(success=True, data=health)

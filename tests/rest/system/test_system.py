@@ -3,15 +3,18 @@
 from tests.rest.client import RFC3339_Z, assert_mappr_error, call
 
 
-def test_health__envelope_with_database(rest):
+def test_health__envelope_with_database_and_worker(rest):
     body = call(rest, "GET", "/health", 200)
     assert set(body) == {"success", "data"} and body["success"] is True
     assert set(body["data"]) == {"status", "version", "checks", "timestamp"}
-    assert body["data"]["status"] == "ok" and body["data"]["checks"] == {"database": "up"}
+    assert body["data"]["status"] == "ok"
+    assert body["data"]["checks"] == {"database": "up", "worker": "up"}
     assert RFC3339_Z.match(body["data"]["timestamp"])
 
 
 def test_health__503_when_the_database_is_down(rest_db_down):
+    response = rest_db_down.get("/health")
+    assert int(response.headers["retry-after"]) > 0
     body = call(rest_db_down, "GET", "/health", 503)
     assert_mappr_error(body, code="SERVICE_UNAVAILABLE", status=503, details=True)
     assert body["details"] == {"checks": {"database": "down"}}
