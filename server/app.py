@@ -59,6 +59,7 @@ from server.organizations.domain import Organizations
 from server.organizations.servicer import OrganizationServicer
 from server.payments.gateway import PaymentGateway
 from server.providers.registry import provider_for
+from server.ratelimit.accounts import AccountLimits
 from server.ratelimit.limiter import Limiter, make_buckets, make_storage
 from server.ratelimit.policy import Policy
 from server.subscriptions.domain import Subscriptions
@@ -97,6 +98,8 @@ def build(settings: Settings) -> App:
     jobs = JobQueue(settings)
     registry = Registry.from_modules(SERVICE_MODULES)
     metrics = RequestMetrics(db, flush_s=settings.metrics_flush_s)
+    # One counter store for every limit: per call (the interceptor) and per account (auth).
+    policy, limiter = Policy(settings), Limiter(make_storage(settings), make_buckets(settings))
     interceptors = [
         RequestIdInterceptor(registry),
         MetricsInterceptor(registry, metrics),
@@ -104,11 +107,7 @@ def build(settings: Settings) -> App:
         ValidationInterceptor(registry),
         AuthInterceptor(registry, Authenticator(db, settings)),
         TenantInterceptor(registry, db),
-        RateLimitInterceptor(
-            registry,
-            Policy(settings),
-            Limiter(make_storage(settings), make_buckets(settings)),
-        ),
+        RateLimitInterceptor(registry, policy, limiter),
         IdempotencyInterceptor(registry, db),
     ]
     limit = settings.max_message_bytes
@@ -121,7 +120,7 @@ def build(settings: Settings) -> App:
         ],
     )
     auth_service_pb2_grpc.add_AuthServiceServicer_to_server(
-        AuthServicer(Auth(db, settings, jobs)), server
+        AuthServicer(Auth(db, settings, jobs, AccountLimits(policy, limiter))), server
     )
     system_service_pb2_grpc.add_SystemServiceServicer_to_server(
         SystemServicer(db, settings), server

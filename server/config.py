@@ -31,9 +31,13 @@ RATE_LIMIT_DEFAULTS: dict[str, str] = {
     "LIVE": "50/minute",
     "ADMIN": "200/hour",
     "AUTH": "10/minute",
+    # Per account (the normalised email), whatever the client address: wrong passwords, after
+    # which sign-in answers 429 until the window ends, and password-reset mails sent.
+    "SIGN_IN_FAILURES": "10/15minutes",
+    "RESET_MAIL": "3/hour",
 }
-# Classes keyed per client address, where no plan is known.
-_ADDRESS_CLASSES = frozenset({"AUTH"})
+# Classes keyed per client address or per account, where no plan is known.
+_ADDRESS_CLASSES = frozenset({"AUTH", "SIGN_IN_FAILURES", "RESET_MAIL"})
 # Seed 003's token buckets: `CAPACITY:AMOUNT/PERIOD` (a full bucket holds CAPACITY calls and
 # AMOUNT tokens flow back per PERIOD); `AMOUNT/PERIOD` alone means CAPACITY = AMOUNT.
 TOKEN_BUCKET_DEFAULTS: dict[str, str] = {
@@ -208,7 +212,7 @@ def parse_rate_limit(rate_class: str, text: str, key: str | None = None) -> dict
         _rate_item(key, text)
         return {ANY_PLAN: text}
     if rate_class in _ADDRESS_CLASSES:
-        raise ConfigError(f"{key} is per client address: give one limit, not one per plan")
+        raise ConfigError(f"{key} is per address or account: give one limit, not one per plan")
     found: dict[str, str] = {}
     for entry in text.split(","):
         plan, _, limit = (part.strip() for part in entry.partition("="))

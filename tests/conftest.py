@@ -180,6 +180,8 @@ RATE_ENV = {
     "RATE_LIMIT_GENERAL": "FREE=3/hour,PRO=5/hour,ULTIMATE=7/hour",
     "RATE_LIMIT_WRITE": "FREE=2/hour,PRO=4/hour,ULTIMATE=6/hour",
     "RATE_LIMIT_AUTH": "3/hour",
+    # Per account: 3 wrong passwords, then 429 (tests/rest/test_account_limits.py).
+    "RATE_LIMIT_SIGN_IN_FAILURES": "3/hour",
     # Token buckets: 3 reads and 2 syncs, one token back per 20 and per 60 minutes.
     "RATE_LIMIT_API_READ": "3:3/hour",
     "RATE_LIMIT_PROVIDER_SYNC": "2:1/hour",

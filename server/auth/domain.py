@@ -13,8 +13,9 @@ from server.auth import mails
 from server.auth import repository as repo
 from server.auth.models import User
 from server.auth.passwords import hash_password, needs_rehash, verify_password
+from server.auth.resets import send_password_reset
 from server.auth.tokens import hash_token, issue_access_token, new_opaque_token
-from server.common.validation import Violations
+from server.common.validation import Violations, normalize_email
 from server.config import Settings
 from server.context import Principal
 from server.db.database import Database
@@ -23,6 +24,7 @@ from server.jobs.app import JobQueue
 from server.mail import outbox
 from server.mail.delivery import request_delivery
 from server.organizations.repository import add_personal_organization
+from server.ratelimit.accounts import RESET_MAIL, SIGN_IN_FAILURES, AccountLimits
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +51,13 @@ def _now() -> dt.datetime:
 class Auth:
     """The auth use cases over one database, settings, the mail outbox and the job queue."""
 
-    def __init__(self, db: Database, settings: Settings, jobs: JobQueue):
+    def __init__(
+        self, db: Database, settings: Settings, jobs: JobQueue, account_limits: AccountLimits
+    ):
         self.db = db
         self.settings = settings
         self.jobs = jobs
+        self.account_limits = account_limits
 
     async def sign_up(self, data: SignUpInput) -> tuple[User, SessionTokens]:
         """Creates a USER on FREE, opens a session, queues the verification mail."""
@@ -104,15 +109,22 @@ class Auth:
         return user, tokens
 
     async def sign_in(self, *, email: str, password: str) -> tuple[User, SessionTokens]:
-        """Checks the credentials (one hash verification either way) and opens a session."""
+        """Checks the credentials (one hash verification either way) and opens a session.
+
+        Wrong passwords count per account (SIGN_IN_FAILURES); past the limit sign-in answers
+        429 until the window ends, from any address."""
         v = Violations()
         v.required("email", email, max_len=254)
         if not password:
             v.add("password", "is required")
         v.raise_if_any()
+        # The form sign-up stored; a string that is no address matches nobody.
+        address = normalize_email(email) or email.strip().lower()
+        await self.account_limits.ensure_open(SIGN_IN_FAILURES, address)
         async with self.db.read() as s:
-            user = await repo.get_user_by_email(s, email.strip().lower())
+            user = await repo.get_user_by_email(s, address)
         if not await verify_password(user.password_hash if user else None, password):
+            await self.account_limits.count(SIGN_IN_FAILURES, address)
             raise InvalidCredentials()
         assert user is not None
         new_hash = await hash_password(password) if needs_rehash(user.password_hash) else None
@@ -177,31 +189,13 @@ class Auth:
         return user_id
 
     async def forgot_password(self, email: str) -> None:
-        """Queues a reset mail when the email has an account; silent otherwise."""
+        """Queues the reset mail's job; the same work whether or not the address has an
+        account (server/auth/resets.py), and nothing past RESET_MAIL's limit per address."""
         v = Violations()
         address = v.email("email", email)
         v.raise_if_any()
-        async with self.db.transaction() as s:
-            user = await repo.get_user_by_email(s, address)
-            if user is None:
-                return
-            token, token_hash = new_opaque_token()
-            ttl = self.settings.reset_token_ttl_s
-            await repo.add_action_token(
-                s,
-                token_hash=token_hash,
-                user_id=user.id,
-                purpose="reset_password",
-                expires_at=_now() + dt.timedelta(seconds=ttl),
-            )
-            subject, body = mails.password_reset(
-                base_url=self.settings.public_base_url,
-                first_name=user.first_name,
-                token=token,
-                ttl_minutes=ttl // 60,
-            )
-            await outbox.enqueue(s, recipient=user.email, subject=subject, body=body)
-        await request_delivery(self.jobs)
+        if await self.account_limits.count(RESET_MAIL, address):
+            await self.jobs.defer(send_password_reset, email=address)
 
     async def reset_password(self, *, token: str, password: str) -> None:
         """Sets the password, uses the token up and ends every session of the user."""

@@ -28,6 +28,17 @@ EARLIEST_DATE = dt.date(1900, 1, 1)
 LATEST_DATE = dt.date(2999, 12, 31)
 
 
+def normalize_email(value: str) -> str | None:
+    """The form an address is stored and looked up in (email_validator's normalisation: Unicode
+    NFC, IDNA domain, then lower-cased), or None when it is no address. Sign-up stores this;
+    sign-in and password reset look up this, so every spelling of one address finds it."""
+    try:
+        checked = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return checked.normalized.lower()
+
+
 class Violations:
     """Collects field violations; `raise_if_any()` ends the check."""
 
@@ -51,16 +62,15 @@ class Violations:
         return value
 
     def email(self, field: str, value: str) -> str:
-        """A syntactically valid address, lower-cased (no DNS lookup)."""
+        """A syntactically valid address, normalised (normalize_email; no DNS lookup)."""
         if not value.strip():
             self.add(field, "is required")
             return ""
-        try:
-            checked = validate_email(value.strip(), check_deliverability=False)
-        except EmailNotValidError:
+        normalized = normalize_email(value)
+        if normalized is None:
             self.add(field, "must be a valid email")
             return ""
-        return checked.normalized.lower()
+        return normalized
 
     def password(self, field: str, value: str) -> str:
         """8 to 128 characters; longer inputs only burn hashing time."""

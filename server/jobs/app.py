@@ -28,6 +28,7 @@ log = logging.getLogger("fingate.jobs")
 # Modules whose import registers tasks; the worker imports them all before it starts.
 TASK_MODULES = [
     "server.mail.delivery",
+    "server.auth.resets",
     "server.jobs.maintenance",
     "server.banking.sync.tasks",
     "server.banking.connections.revocation",

@@ -31,7 +31,11 @@ async def claim_due(s: AsyncSession, *, limit: int) -> list[OutboxMail]:
 
 
 async def mark_sent(s: AsyncSession, mail_id: uuid.UUID) -> None:
-    await s.execute(update(OutboxMail).where(OutboxMail.id == mail_id).values(sent_at=func.now()))
+    """Sent: the body goes at once. It held a single-use link (reset, verify, invitation)
+    that must not outlive its delivery in the database; recipient and subject stay."""
+    await s.execute(
+        update(OutboxMail).where(OutboxMail.id == mail_id).values(sent_at=func.now(), body="")
+    )
 
 
 async def mark_failed(

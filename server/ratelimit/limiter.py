@@ -106,6 +106,20 @@ class Limiter:
             reset_at=stats.reset_time,
         )
 
+    async def peek(self, bucket: Bucket) -> Decision | None:
+        """Whether one more call would pass, without counting it (fixed windows only)."""
+        item, ids = bucket.item, (bucket.rate_class, bucket.identity)
+        assert not isinstance(item, TokenBucketRate), "peek is for fixed windows"
+        try:
+            allowed = await self._strategy.test(item, *ids)
+            stats = await self._strategy.get_window_stats(item, *ids)
+        except (StorageError, OSError, TimeoutError) as exc:
+            self._warn(exc)
+            return None
+        return Decision(
+            allowed=allowed, limit=item.amount, remaining=stats.remaining, reset_at=stats.reset_time
+        )
+
     async def _take(self, rate_class: str, identity: str, rate: TokenBucketRate) -> Decision | None:
         try:
             taken = await self._buckets.take(f"{rate_class}/{identity}", rate)

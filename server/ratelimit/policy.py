@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 from dataclasses import dataclass
 
@@ -74,6 +75,12 @@ class Policy:
             return Bucket(rate_class, self.item(rate_class, None), f"ip:{address}")
         identity = f"user:{user_id}" if qualifier is None else f"user:{user_id}:{qualifier}"
         return Bucket(rate_class, self.item(rate_class, plan), identity)
+
+    def account_bucket(self, rate_class: str, email: str) -> Bucket:
+        """The per-account counter of an auth flow (SIGN_IN_FAILURES, RESET_MAIL), keyed by a
+        digest of the normalised email: counter keys (Redis) never hold an address."""
+        digest = hashlib.sha256(email.encode()).hexdigest()[:32]
+        return Bucket(rate_class, self.item(rate_class, None), f"account:{digest}")
 
 
 def parse_ip(text: str | None) -> IPAddress | None:
