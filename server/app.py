@@ -50,6 +50,7 @@ from server.interceptors.idempotency import IdempotencyInterceptor
 from server.interceptors.metrics import MetricsInterceptor
 from server.interceptors.rate_limit import RateLimitInterceptor
 from server.interceptors.request_id import RequestIdInterceptor
+from server.interceptors.retry import RetryInterceptor
 from server.interceptors.tenant import TenantInterceptor
 from server.interceptors.validation import ValidationInterceptor
 from server.jobs.app import JobQueue
@@ -109,6 +110,7 @@ def build(settings: Settings) -> App:
         TenantInterceptor(registry, db),
         RateLimitInterceptor(registry, policy, limiter),
         IdempotencyInterceptor(registry, db),
+        RetryInterceptor(registry),
     ]
     limit = settings.max_message_bytes
     server = grpc.aio.server(

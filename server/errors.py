@@ -33,6 +33,8 @@ from typing import Any
 import grpc
 from sqlalchemy.exc import DBAPIError
 
+from server.db.database import is_transient_abort
+
 
 @dataclass(frozen=True, slots=True)
 class FieldViolation:
@@ -225,4 +227,8 @@ def translate_foreign(exc: Exception) -> DomainError | None:
         return ServiceUnavailable("Service temporarily unavailable")
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return ServiceUnavailable("Service temporarily unavailable")
+    if is_transient_abort(exc):
+        # Another request's transaction won a race; the caller may simply try again (calls
+        # that are safe to repeat were already retried: server/interceptors/retry.py).
+        return ServiceUnavailable("The request collided with another one; retry", retry_after=1)
     return None

@@ -12,6 +12,25 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 
 log = logging.getLogger("fingate.db")
 
+# SQLSTATEs of a transaction PostgreSQL aborted because of another one (deadlock detected,
+# serialization failure): the same work run again succeeds (server/interceptors/retry.py).
+TRANSIENT_ABORTS = frozenset({"40P01", "40001"})
+
+
+def is_transient_abort(exc: BaseException) -> bool:
+    """Whether `exc` (SQLAlchemy's wrapper, its adapted DBAPI error, or a raw asyncpg error)
+    is a transaction PostgreSQL aborted for deadlock or serialization failure."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        code = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if code in TRANSIENT_ABORTS:
+            return True
+        current = getattr(current, "orig", None) or current.__cause__
+    return False
+
+
 # Failures after which a raw connection's state is unknown.
 _BROKEN = (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError)
 

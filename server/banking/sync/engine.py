@@ -81,6 +81,23 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class _ConnectionGone(Exception):
+    """The connection was deleted while its sync ran: the sync ends, nothing to retry."""
+
+
+async def _hold(s: store.Session, connection_id: uuid.UUID) -> None:
+    """Every sync transaction that writes takes the connection row first (FOR NO KEY UPDATE),
+    as a delete does (FOR UPDATE): the two then wait on one row instead of each holding rows
+    the other needs (accounts, transactions) and deadlocking. Raises when it is gone."""
+    held = await s.scalar(
+        select(BankConnection.id)
+        .where(BankConnection.id == connection_id)
+        .with_for_update(key_share=True)
+    )
+    if held is None:
+        raise _ConnectionGone(str(connection_id))
+
+
 async def sync(
     rt: Runtime,
     *,
@@ -119,30 +136,38 @@ async def sync(
             .values(sync_status="syncing")
         )
 
-    adapter = provider or provider_for(provider_name, rt.settings)
-    token = Vault.from_settings(rt.settings).unseal(sealed)
     try:
-        await _sync_accounts(rt, adapter, token, organization_id, connection_id, result)
-        await _sync_transactions(rt, adapter, token, organization_id, connection_id, cursor, result)
-    except (LoginRequired, AccessRevoked) as exc:
-        status = "FAILED" if exc.permanent else "DISCONNECTED"
-        await _fail(rt, organization_id, connection_id, exc, job_id, sync_type, started, status)
+        adapter = provider or provider_for(provider_name, rt.settings)
+        token = Vault.from_settings(rt.settings).unseal(sealed)
+        try:
+            await _sync_accounts(rt, adapter, token, organization_id, connection_id, result)
+            await _sync_transactions(
+                rt, adapter, token, organization_id, connection_id, cursor, result
+            )
+        except (LoginRequired, AccessRevoked) as exc:
+            status = "FAILED" if exc.permanent else "DISCONNECTED"
+            await _fail(rt, organization_id, connection_id, exc, job_id, sync_type, started, status)
+            await _invalidate(rt, organization_id, connection_id)
+            log.warning(
+                "bank sync stopped: connection %s is now %s (%s)", connection_id, status, exc.code
+            )
+            return result
+        except ProviderError as exc:
+            await _fail(rt, organization_id, connection_id, exc, job_id, sync_type, started, None)
+            await _invalidate(rt, organization_id, connection_id)
+            raise
+        await _succeed(rt, organization_id, connection_id, result, job_id, sync_type, started)
         await _invalidate(rt, organization_id, connection_id)
-        log.warning(
-            "bank sync stopped: connection %s is now %s (%s)", connection_id, status, exc.code
+        log.info(
+            "bank sync done",
+            extra={"connection_id": str(connection_id), **result.as_dict()},
         )
         return result
-    except ProviderError as exc:
-        await _fail(rt, organization_id, connection_id, exc, job_id, sync_type, started, None)
-        await _invalidate(rt, organization_id, connection_id)
-        raise
-    await _succeed(rt, organization_id, connection_id, result, job_id, sync_type, started)
-    await _invalidate(rt, organization_id, connection_id)
-    log.info(
-        "bank sync done",
-        extra={"connection_id": str(connection_id), **result.as_dict()},
-    )
-    return result
+    except _ConnectionGone:
+        # Deleted under the sync (the delete took the row first): nothing left to write.
+        log.info("bank sync ended: connection %s was deleted", connection_id)
+        result.skipped = True
+        return result
 
 
 async def _invalidate(rt: Runtime, organization_id: uuid.UUID, connection_id: uuid.UUID) -> None:
@@ -170,6 +195,7 @@ async def _sync_accounts(
     vault = Vault.from_settings(rt.settings)
     async with rt.db.transaction() as s:
         await bind_organization(s, organization_id)
+        await _hold(s, connection_id)
         # Teller connections hold only the accounts the user selected at connect time; a Plaid
         # item's new accounts join as far as the plan's maxBankAccounts allows. A sync cannot
         # be refused like a connect, so the rest are left out and the sync log says so.
@@ -306,6 +332,7 @@ async def _commit(
         return
     async with rt.db.transaction() as s:
         await bind_organization(s, organization_id)
+        await _hold(s, connection_id)
         applied = await store.apply_page(
             s,
             organization_id=organization_id,
@@ -408,6 +435,7 @@ async def _succeed(
     mails = 0
     async with rt.db.transaction() as s:
         await bind_organization(s, organization_id)
+        await _hold(s, connection_id)
         if result.added or result.modified or result.removed:
             mails = await budget_alerts.notify(s, organization_id, finished.date())
         await s.execute(
@@ -470,6 +498,7 @@ async def _fail(
     message = f"{exc.code}: {exc}"[:1000]
     async with rt.db.transaction() as s:
         await bind_organization(s, organization_id)
+        await _hold(s, connection_id)
         values: dict[str, object] = {
             "last_sync_status": "FAILED",
             "last_error": message,

@@ -43,9 +43,11 @@ def enrollment(token: str, enrollment_id: str | None = None) -> dict[str, Any]:
     }
 
 
-def plaid_public_token(sandbox_url: str, *, accounts: list[str] | None = None) -> str:
+def plaid_public_token(
+    sandbox_url: str, *, accounts: list[str] | None = None, count_per_account: int = 5
+) -> str:
     """What Plaid Link hands a client: a public token of a fresh sandbox item."""
-    options: dict[str, Any] = {"transactions": {"count_per_account": 5}}
+    options: dict[str, Any] = {"transactions": {"count_per_account": count_per_account}}
     if accounts is not None:
         options["accounts"] = accounts
     response = httpx.post(
