@@ -105,7 +105,7 @@ def build(settings: Settings) -> App:
         RequestIdInterceptor(registry),
         MetricsInterceptor(registry, metrics),
         ErrorInterceptor(registry),
-        ValidationInterceptor(registry),
+        ValidationInterceptor(registry, edge_token=settings.edge_token),
         AuthInterceptor(registry, Authenticator(db, settings)),
         TenantInterceptor(registry, db),
         RateLimitInterceptor(registry, policy, limiter),
@@ -154,15 +154,18 @@ def build(settings: Settings) -> App:
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    names = [s.full_name for m in SERVICE_MODULES for s in m.DESCRIPTOR.services_by_name.values()]
-    reflection.enable_server_reflection(
-        [
-            *names,
-            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-            reflection.SERVICE_NAME,
-        ],
-        server,
-    )
+    if settings.grpc_reflection:
+        names = [
+            s.full_name for m in SERVICE_MODULES for s in m.DESCRIPTOR.services_by_name.values()
+        ]
+        reflection.enable_server_reflection(
+            [
+                *names,
+                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                reflection.SERVICE_NAME,
+            ],
+            server,
+        )
     server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_port}")
     return App(
         server=server,

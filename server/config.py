@@ -128,6 +128,14 @@ class Settings:
     )
     # How long a cached read may be served (server/cache).
     cache_ttl_s: int = 60
+    # gRPC server reflection and the API docs (/docs, /openapi.json): on by default outside
+    # production, off in production unless enabled.
+    grpc_reflection: bool = True
+    api_docs: bool = True
+    # Shared with Envoy, which adds it to every request it forwards (x-fingate-edge): only a
+    # call carrying it may name its client with x-envoy-external-address. Required in
+    # production; unset elsewhere, that header is trusted as it comes.
+    edge_token: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -162,6 +170,19 @@ class Settings:
                 raise ConfigError("ENCRYPTION_KEYS must hold real keys in production")
             if self.plaid_secret == SANDBOX_PLAID_SECRET:
                 raise ConfigError("PLAID_SECRET must be a real secret in production")
+            if len(self.edge_token) < 32:
+                raise ConfigError("EDGE_TOKEN must be at least 32 random characters in production")
+
+
+def _flag(env: dict[str, str], key: str, default: bool) -> bool:
+    raw = (env.get(key) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{key} must be true or false")
 
 
 def _int(env: dict[str, str], key: str, default: int) -> int:
@@ -284,6 +305,9 @@ def load(env: dict[str, str] | None = None) -> Settings:
     secret = e.get("JWT_SECRET") or (DEV_JWT_SECRET if app_env == "development" else "")
     settings = Settings(
         app_env=app_env,
+        grpc_reflection=_flag(e, "GRPC_REFLECTION", app_env != "production"),
+        api_docs=_flag(e, "API_DOCS", app_env != "production"),
+        edge_token=e.get("EDGE_TOKEN", ""),
         grpc_host=e.get("GRPC_HOST", "127.0.0.1"),
         grpc_port=_int(e, "GRPC_PORT", 50051),
         database_url=e.get("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"),

@@ -77,8 +77,12 @@ def render_config(
     access_log_path: Path | None = None,
     route_timeout_s: float = 60.0,
     template_path: Path = TEMPLATE_PATH,
+    edge_token: str = "",
 ) -> Path:
-    """Write the Envoy config for these ports to `out_path` and return that path."""
+    """Write the Envoy config for these ports to `out_path` and return that path.
+
+    `edge_token` (the server's EDGE_TOKEN) travels on every forwarded request as
+    x-fingate-edge: the server's proof that x-envoy-external-address came from Envoy."""
     services = fingate_services(descriptor_path)
     if not services:
         raise ValueError(f"no {SERVICE_PACKAGE_PREFIX}* service in {descriptor_path}")
@@ -95,6 +99,8 @@ def render_config(
         "services": json.dumps(services),
         "route_timeout": f"{route_timeout_s:g}s",
         "stream_routes": _stream_routes(streaming_paths(descriptor_path)),
+        # JSON-quoted: a YAML string whatever the token's characters.
+        "edge_token": json.dumps(edge_token),
     }
     text = Template(template_path.read_text()).substitute(values)
     out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import secrets
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -99,6 +100,8 @@ class Stack:
         self.worker = worker
         self.server_cmd = list(server_cmd or [sys.executable, "-m", "server"])
         self.env = dict(env or {})
+        # Envoy's proof to the server that it set x-envoy-external-address (EDGE_TOKEN).
+        self.edge_token = self.env.get("EDGE_TOKEN") or secrets.token_urlsafe(32)
         self.app_env = app_env or os.environ.get("APP_ENV", "development")
         self.grpc_host = grpc_host
         self.wait_serving = wait_serving
@@ -265,6 +268,7 @@ class Stack:
                 "SMTP_PORT": str(self.ports.smtp),
                 "PUBLIC_BASE_URL": self.rest_url,
                 "APP_ENV": self.app_env,
+                "EDGE_TOKEN": self.edge_token,
                 **({"DATABASE_URL": self.app_database_url} if self.app_database_url else {}),
                 # Also without a sandbox: the closed port then stands for a provider outage.
                 "PAYMENTS_API_BASE": self.sandbox_url,
@@ -328,6 +332,7 @@ class Stack:
             grpc_port=self.ports.grpc,
             out_path=self.var_dir / "envoy" / "envoy.yaml",
             access_log_path=self.log_path("envoy-access"),
+            edge_token=self.edge_token,
         )
         log_path = self.log_path("envoy")
         # One run per file, as for the other logs (Envoy appends to its access log).

@@ -47,7 +47,12 @@ class SystemServicer(system_service_pb2_grpc.SystemServiceServicer):
         )
         return pb.GetHealthResponse(success=True, data=health)
 
+    def _docs_enabled(self) -> None:
+        if not self._settings.api_docs:
+            raise NotFound("Route not found")
+
     async def GetDocs(self, request: pb.GetDocsRequest, context: Ctx) -> httpbody_pb2.HttpBody:
+        self._docs_enabled()
         return httpbody_pb2.HttpBody(
             content_type="text/html; charset=utf-8", data=docs.index_html()
         )
@@ -55,6 +60,7 @@ class SystemServicer(system_service_pb2_grpc.SystemServiceServicer):
     async def GetDocsAsset(
         self, request: pb.GetDocsAssetRequest, context: Ctx
     ) -> httpbody_pb2.HttpBody:
+        self._docs_enabled()
         found = docs.asset(request.path)
         if found is None:
             raise NotFound("Asset not found")
@@ -64,4 +70,5 @@ class SystemServicer(system_service_pb2_grpc.SystemServiceServicer):
     async def GetOpenApi(
         self, request: pb.GetOpenApiRequest, context: Ctx
     ) -> httpbody_pb2.HttpBody:
+        self._docs_enabled()
         return httpbody_pb2.HttpBody(content_type="application/json", data=docs.openapi_json())

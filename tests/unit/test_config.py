@@ -26,6 +26,7 @@ def test_production_accepts_32_random_bytes():
         "PUBLIC_BASE_URL": "https://api.example.com",
         "APP_URL": "https://app.example.com",
         "ENCRYPTION_KEYS": "hS3vQ7xN0mC4kP9tR2wY6zA1bD8eF5gJ3uL0oI7sV4c=",
+        "EDGE_TOKEN": "Zr8Qm2Vx7Kp4Nw9Lt3Hc6Jd1Fb5Gs0Ye",
     }
     assert config.load(env).is_production
 
@@ -64,3 +65,30 @@ def test_bad_values_are_reported():
 def test_test_mode_also_needs_a_real_secret():
     with pytest.raises(config.ConfigError, match="JWT_SECRET"):
         config.load({"APP_ENV": "test"})
+
+
+PRODUCTION = {
+    "APP_ENV": "production",
+    "JWT_SECRET": "q3J9v-Xk2LmN8pRtZ0yWbC5dF7gH1jK4sA6eU",
+    "PUBLIC_BASE_URL": "https://api.example.com",
+    "APP_URL": "https://app.example.com",
+    "ENCRYPTION_KEYS": "hS3vQ7xN0mC4kP9tR2wY6zA1bD8eF5gJ3uL0oI7sV4c=",
+    "EDGE_TOKEN": "Zr8Qm2Vx7Kp4Nw9Lt3Hc6Jd1Fb5Gs0Ye",
+}
+
+
+@pytest.mark.parametrize("token", ["", "short"])
+def test_production_needs_an_edge_token(token):
+    with pytest.raises(config.ConfigError, match="EDGE_TOKEN"):
+        config.load({**PRODUCTION, "EDGE_TOKEN": token})
+
+
+def test_reflection_and_docs_are_off_in_production_unless_enabled():
+    production = config.load(PRODUCTION)
+    assert not production.grpc_reflection and not production.api_docs
+    enabled = config.load({**PRODUCTION, "GRPC_REFLECTION": "true", "API_DOCS": "1"})
+    assert enabled.grpc_reflection and enabled.api_docs
+    development = config.load({})
+    assert development.grpc_reflection and development.api_docs
+    with pytest.raises(config.ConfigError, match="API_DOCS"):
+        config.load({"API_DOCS": "maybe"})

@@ -85,6 +85,7 @@ def test_production_has_no_payment_key_default_and_refuses_the_sandbox_key():
         "PUBLIC_BASE_URL": "https://api.example.com",
         "APP_URL": "https://app.example.com",
         "ENCRYPTION_KEYS": "hS3vQ7xN0mC4kP9tR2wY6zA1bD8eF5gJ3uL0oI7sV4c=",
+        "EDGE_TOKEN": "Zr8Qm2Vx7Kp4Nw9Lt3Hc6Jd1Fb5Gs0Ye",
     }
     settings = config.load(env)
     assert settings.payments_api_key == ""
