@@ -208,6 +208,41 @@ local function log_path(path)
   end))
 end
 
+-- BODY_BINDINGS (generated, prepended by server/devstack/envoy.py): per bound route, its verb,
+-- a pattern capturing the path variables, and per variable the body keys naming the same
+-- field. The transcoder refuses a body key equal to the field's proto name, but lets the path
+-- silently win over its JSON name (`budgetId`); that contradiction is refused here.
+BODY_BINDINGS = BODY_BINDINGS or {}
+
+local function json_string_value(text, key)
+  return text:match('"' .. key .. '"%s*:%s*"([^"]*)"')
+end
+
+local function body_contradicts_path(handle, method, path)
+  local bare = path:match("^[^?]*")
+  for _, binding in ipairs(BODY_BINDINGS) do
+    if binding.verb == method then
+      local captures = { bare:match(binding.pattern) }
+      if #captures > 0 then
+        local body = handle:body()
+        if body == nil or body:length() == 0 then return nil end
+        local text = body:getBytes(0, body:length())
+        for index, keys in ipairs(binding.keys) do
+          local from_path = percent_decode(captures[index]):lower()
+          for _, key in ipairs(keys) do
+            local from_body = json_string_value(text, key)
+            if from_body ~= nil and from_body:lower() ~= from_path then
+              return key .. " in the body does not match the path"
+            end
+          end
+        end
+        return nil
+      end
+    end
+  end
+  return nil
+end
+
 function envoy_on_request(handle)
   local headers = handle:headers()
   local path = headers:get(":path")
@@ -216,6 +251,12 @@ function envoy_on_request(handle)
   end
   local bad_header = filter_headers(handle, headers)
   if bad_header ~= nil then return refuse(handle, bad_header) end
+  local method = headers:get(":method")
+  if path ~= nil and (method == "POST" or method == "PUT" or method == "PATCH") then
+    local conflict = body_contradicts_path(handle, method, path)
+    if conflict ~= nil then return refuse(handle, conflict) end
+    headers = handle:headers() -- the map fetched before body() is no longer valid
+  end
   local q = path and path:find("?", 1, true)
   if q == nil then return end
   local kept, values = {}, {}

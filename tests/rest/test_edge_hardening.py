@@ -136,3 +136,53 @@ def test_envoys_own_503_says_when_to_retry(rest_upstream_down):
     dashtam = rest_upstream_down.get("/api/v1/accounts")
     assert dashtam.status_code == 503
     assert int(dashtam.headers["retry-after"]) > 0
+
+
+# --- a body id contradicting the path (issue 10): 400, for JSON names as for proto names ---
+
+
+def test_body_organization_contradicting_the_path_is_400(rest):
+    account = sign_up(rest)
+    mine, other = create_org(rest, account.token), create_org(rest, account.token, name="Other")
+    body = {"name": "Food", "amount": 100, "period": "MONTHLY"}
+    for key in ("organizationId", "organization_id"):
+        response = rest.post(
+            f"/api/v1/organizations/{mine['id']}/budgets",
+            json={**body, key: other["id"]},
+            headers=bearer(account.token),
+        )
+        assert response.status_code == 400, response.text
+        assert_mappr_error(response.json(), code="INVALID_INPUT", status=400, details=True)
+    for org in (mine, other):
+        path = f"/api/v1/organizations/{org['id']}/budgets"
+        assert call(rest, "GET", path, 200, headers=bearer(account.token))["data"] == []
+    # The same id in both places is no contradiction.
+    agreeing = {**body, "organizationId": mine["id"].upper()}
+    call(
+        rest,
+        "POST",
+        f"/api/v1/organizations/{mine['id']}/budgets",
+        201,
+        json=agreeing,
+        headers=bearer(account.token),
+    )
+
+
+def test_body_budget_id_contradicting_the_path_is_400(rest):
+    account = sign_up(rest)
+    headers = bearer(account.token)
+    body = {"name": "Food", "amount": 100, "period": "MONTHLY"}
+    first = call(rest, "POST", "/api/v1/budgets", 201, json=body, headers=headers)["data"]
+    second = call(rest, "POST", "/api/v1/budgets", 201, json=body, headers=headers)["data"]
+    response = rest.put(
+        f"/api/v1/budgets/{first['id']}",
+        json={"budgetId": second["id"], "name": "Renamed"},
+        headers=headers,
+    )
+    assert response.status_code == 400, response.text
+    assert "budgetId" in response.json()["details"]["reason"]
+    unchanged = call(rest, "GET", f"/api/v1/budgets/{first['id']}", 200, headers=headers)
+    assert unchanged["data"]["name"] == "Food"
+    same = {"budgetId": first["id"], "name": "Renamed"}
+    renamed = call(rest, "PUT", f"/api/v1/budgets/{first['id']}", 200, json=same, headers=headers)
+    assert renamed["data"]["name"] == "Renamed"
