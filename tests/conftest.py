@@ -102,9 +102,28 @@ def mail_dir(stack) -> Path:
     return stack.mail_dir
 
 
+# Every successful JSON answer the session's REST client saw: (method, path, body). The contract
+# test that runs last (tests/contract/test_documented_keys.py) holds them against the seeds'
+# documented examples, so every route test also checks the documented keys.
+RECORDED: list[tuple[str, str, object]] = []
+
+
+def _record(response: httpx.Response) -> None:
+    if 200 <= response.status_code < 300 and response.headers.get("content-type", "").startswith(
+        "application/json"
+    ):
+        response.read()
+        try:
+            RECORDED.append((response.request.method, response.request.url.path, response.json()))
+        except ValueError:
+            pass
+
+
 @pytest.fixture(scope="session")
 def rest(stack):
-    with httpx.Client(base_url=stack.rest_url, timeout=30) as client:
+    with httpx.Client(
+        base_url=stack.rest_url, timeout=30, event_hooks={"response": [_record]}
+    ) as client:
         yield client
 
 

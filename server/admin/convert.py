@@ -9,6 +9,7 @@ from sqlalchemy import RowMapping
 from fingate.admin.v1 import admin_service_pb2 as pb
 from server.admin.domain import AnalyticsFigures
 from server.admin.queue import QueueStatsLike
+from server.common.nulls import time_or_null
 from server.common.time import to_timestamp
 
 
@@ -24,8 +25,7 @@ def admin_user(m: RowMapping) -> pb.AdminUser:
         email_verified=m["email_verified"],
         created_at=to_timestamp(m["created_at"]),
     )
-    if m["last_login_at"] is not None:
-        msg.last_login_at.CopyFrom(to_timestamp(m["last_login_at"]))
+    msg.last_login_at.CopyFrom(time_or_null(m["last_login_at"]))
     return msg
 
 

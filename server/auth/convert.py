@@ -5,6 +5,7 @@ from __future__ import annotations
 from fingate.auth.v1 import user_pb2
 from server.auth.domain import SessionTokens
 from server.auth.models import User
+from server.common.nulls import text_or_null, time_or_null
 from server.common.time import to_timestamp
 
 
@@ -34,12 +35,10 @@ def profile(user: User) -> user_pb2.User:
         email_verified=user.email_verified,
         created_at=to_timestamp(user.created_at),
     )
-    if user.phone:
-        msg.phone = user.phone
-    if user.date_of_birth:
-        msg.date_of_birth = user.date_of_birth.isoformat()
-    if user.last_login_at:
-        msg.last_login_at.CopyFrom(to_timestamp(user.last_login_at))
+    msg.phone.CopyFrom(text_or_null(user.phone or None))
+    birth = user.date_of_birth
+    msg.date_of_birth.CopyFrom(text_or_null(birth.isoformat() if birth else None))
+    msg.last_login_at.CopyFrom(time_or_null(user.last_login_at))
     return msg
 
 

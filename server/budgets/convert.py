@@ -7,6 +7,7 @@ from typing import Any
 from fingate.budgets.v1 import budget_pb2 as pb
 from fingate.budgets.v1 import budget_service_pb2 as spb
 from server.budgets.domain import Listing, View
+from server.common.nulls import text_or_null, time_or_null
 from server.common.pagination import pagination
 from server.common.time import to_timestamp
 
@@ -17,8 +18,7 @@ def _alerts(view: View) -> list[pb.Alert]:
         msg = pb.Alert(
             id=str(alert_id), threshold=st.threshold, enabled=st.enabled, triggered=st.triggered
         )
-        if st.triggered_at is not None:
-            msg.triggered_at.CopyFrom(to_timestamp(st.triggered_at))
+        msg.triggered_at.CopyFrom(time_or_null(st.triggered_at))
         out.append(msg)
     return out
 
@@ -48,11 +48,16 @@ def _period(view: View) -> dict[str, Any]:
 
 def created(view: View) -> pb.CreatedBudget:
     b = view.budget
+    alerts = [
+        pb.CreatedAlert(
+            id=str(i), threshold=st.threshold, enabled=st.enabled, triggered=st.triggered
+        )
+        for i, st in view.alerts
+    ]
     msg = pb.CreatedBudget(
-        **_figures(view), **_period(view), source_type=b.source_type, alerts=_alerts(view)
+        **_figures(view), **_period(view), source_type=b.source_type, alerts=alerts
     )
-    if b.source_id is not None:
-        msg.source_id = b.source_id
+    msg.source_id.CopyFrom(text_or_null(b.source_id))
     return msg
 
 
@@ -78,8 +83,7 @@ def detail(view: View) -> pb.BudgetDetail:
             for s in sorted(view.spends, key=lambda s: s.occurred_at, reverse=True)
         ],
     )
-    if b.source_id is not None:
-        msg.source_id = b.source_id
+    msg.source_id.CopyFrom(text_or_null(b.source_id))
     return msg
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fingate.organizations.v1 import organization_pb2 as pb
+from server.common.nulls import text_or_null
 from server.common.time import to_timestamp
 from server.organizations.domain import Accepted, Detail, IssuedInvitation, Listed
 from server.organizations.models import Member, Organization
@@ -30,8 +31,7 @@ def created(org: Organization, member_count: int) -> pb.CreatedOrganization:
         member_count=member_count,
         created_at=to_timestamp(org.created_at),
     )
-    if org.description is not None:
-        msg.description = org.description
+    msg.description.CopyFrom(text_or_null(org.description))
     return msg
 
 
@@ -52,8 +52,7 @@ def detail(d: Detail) -> pb.OrganizationDetail:
         created_at=to_timestamp(org.created_at),
         members=[member(m, email) for m, email in d.members],
     )
-    if org.description is not None:
-        msg.description = org.description
+    msg.description.CopyFrom(text_or_null(org.description))
     return msg
 
 

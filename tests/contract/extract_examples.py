@@ -19,7 +19,9 @@ OUT = Path(__file__).with_name("documented_examples.json")
 _VERB = r"(?:GET|POST|PUT|PATCH|DELETE)"
 # A request line: the verb, then a path (absolute, or relative to a seed's /api/v1 base).
 _REQUEST_LINE = re.compile(rf"^(?:#+\s+|`)?{_VERB}\s+\S*/\S*", re.M)
-_SUCCESS = re.compile(r"(?i)(success\s+)?response[^\n]*\b(200|201|OK|Created)\b|response\s*\(success")
+_SUCCESS = re.compile(
+    r"(?i)(success\s+)?response[^\n]*\b(200|201|OK|Created)\b|response\s*\(success"
+)
 
 
 def _path_pattern(path: str) -> re.Pattern[str]:

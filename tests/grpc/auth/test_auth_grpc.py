@@ -44,7 +44,8 @@ def test_sign_up_and_me(auth_stub):
         metadata=[("authorization", f"Bearer {created.data.session.token}")],
         timeout=10,
     )
-    assert me.data.id == created.data.user.id and not me.data.HasField("phone")
+    assert me.data.id == created.data.user.id
+    assert me.data.phone.WhichOneof("kind") == "null_value"
 
 
 def test_duplicate_email__already_exists_with_reason(auth_stub):

@@ -76,7 +76,7 @@ def test_create__the_organization_example_with_cycle(rest, mail_dir):
         path=f"/api/v1/budgets?organizationId={team.org_id}",
     )["data"]
     assert (data["period"], data["sourceType"]) == ("MONTHLY", "ALL")
-    assert "sourceId" not in data
+    assert data["sourceId"] is None
     listed = call(
         rest,
         "GET",
