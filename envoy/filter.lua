@@ -182,16 +182,19 @@ local function refuse(handle, reason)
 end
 
 local function filter_headers(handle, headers)
-  local dropped = {}
+  local dropped, bad = {}, nil
+  -- The loop must run to its end: Envoy refuses any change to a header map while an
+  -- iteration over it is unfinished (a `return` inside it made the refusal itself a 500).
   for name, value in pairs(headers) do
     if name:sub(1, 1) ~= ":" then
       if not FORWARDED[name] then
         dropped[#dropped + 1] = name
-      elseif value:find(UNPRINTABLE) then
-        return "header " .. name .. " must be printable ASCII"
+      elseif bad == nil and value:find(UNPRINTABLE) then
+        bad = "header " .. name .. " must be printable ASCII"
       end
     end
   end
+  if bad ~= nil then return bad end
   for _, name in ipairs(dropped) do headers:remove(name) end
   return nil
 end
