@@ -17,7 +17,7 @@ GEN_STAMP := gen/.stamp
 # Standard google protos whose messages the transcoder must render (error details).
 RPC_PROTOS := google/rpc/status.proto google/rpc/error_details.proto
 
-.PHONY: help install gen lint fmt run test test-unit test-db test-grpc test-rest test-contract bench clean
+.PHONY: help install gen lint fmt run test test-unit test-db test-grpc test-rest test-contract fuzz bench clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -89,6 +89,9 @@ test-rest: install gen ## REST through the real Envoy.
 
 test-contract: install gen ## Error table completeness, route coverage.
 	$(PY) -m pytest -q tests/contract
+
+fuzz: install gen ## schemathesis, long and randomised: 200 generated requests per operation, as a user and an admin.
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} FUZZ_RANDOM=1 $(PY) -m pytest -q tests/rest/test_schemathesis.py
 
 bench: install gen ## Load figures, as ratios to a baseline from the same run (docs/benchmarks.md).
 	# wrk (Debian's package) drives the banking list rows: a Python client would take a third
