@@ -12,6 +12,8 @@ from typing import Any
 
 from google.protobuf import descriptor_pb2 as pb
 
+from server.contract.openapi_constraints import constrain
+
 Schema = dict[str, Any]
 FD = pb.FieldDescriptorProto
 _Path = tuple[int, ...]
@@ -145,6 +147,12 @@ class ProtoIndex:
                 self._note(docs, f"{name}.{value.name}", (*here, 2, j))
 
 
+def _request_only(message: str) -> bool:
+    """Messages that only requests carry: `…Request` and the inputs nested in them."""
+    name = message.rsplit(".", 1)[-1]
+    return name.endswith(("Request", "Input"))
+
+
 def is_required(doc: str, fld: pb.FieldDescriptorProto) -> bool:
     """Whether a request field is documented as required (its comment starts "Required.")."""
     return doc.startswith("Required.") and not fld.proto3_optional
@@ -188,10 +196,14 @@ class SchemaBuilder:
         return schema
 
     def described(self, owner: str, fld: pb.FieldDescriptorProto, *, request: bool) -> Schema:
-        """A field's schema with the field's comment as its description."""
+        """A field's schema with the field's comment as its description (and, in a request
+        message, the constraints the comment states)."""
         schema = self.field(fld, request=request)
         if doc := self.index.comment(f"{owner}.{fld.name}"):
             schema["description"] = doc
+            if request and _request_only(owner):
+                target = schema["items"] if schema.get("type") == "array" else schema
+                constrain(target, doc)
         return schema
 
     def message(self, name: str, *, request: bool, exclude: frozenset[str] = frozenset()) -> Schema:
@@ -243,6 +255,7 @@ class SchemaBuilder:
             schema = self.field(fld, request=True)
             if doc := self.index.comment(f"{owner}.{fld.name}"):
                 param["description"] = doc
+                constrain(schema["items"] if schema.get("type") == "array" else schema, doc)
             if where == "query" and is_required(doc, fld):
                 param["required"] = True
         if where == "path":
