@@ -15,20 +15,9 @@ from fingate.banking.v1 import transaction_pb2 as tpb
 from server.banking.analytics import Spending
 from server.banking.domain import AccountPage, AccountView, Preview, QueuedSync, TransactionPage
 from server.banking.linking import Linked
+from server.common.nulls import NULL, text_or_null, time_or_null
 from server.common.pagination import pagination
 from server.common.time import to_timestamp
-
-NULL = Value(null_value=NULL_VALUE)
-
-
-def text_or_null(value: str | None) -> Value:
-    return NULL if value is None else Value(string_value=value)
-
-
-def time_or_null(value: dt.datetime | None) -> Value:
-    if value is None:
-        return NULL
-    return Value(string_value=value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def _masked(last_four: str | None) -> Value:

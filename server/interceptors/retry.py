@@ -8,7 +8,9 @@ Idempotency-Key instead; their abort answers 503 with Retry-After (server/errors
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,7 +18,6 @@ from typing import Any
 import grpc
 from tenacity import (
     AsyncRetrying,
-    RetryCallState,
     retry_if_exception,
     stop_after_attempt,
     wait_random_exponential,
@@ -31,10 +32,10 @@ log = logging.getLogger("fingate.retry")
 ATTEMPTS = 3
 
 
-def _log_retry(state: RetryCallState) -> None:
+def _log_retry(attempt: int) -> None:
     log.info(
         "transaction aborted by a concurrent one; running the call again",
-        extra={"attempt": state.attempt_number},
+        extra={"attempt": attempt},
     )
 
 
@@ -50,12 +51,21 @@ class RetryInterceptor(CallInterceptor):
             return inner
 
         async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            # The first attempt runs bare: a retry policy is built only after an abort.
+            try:
+                return await inner(request, context)
+            except Exception as exc:
+                if not is_transient_abort(exc):
+                    raise
+                _log_retry(2)
+            # A few milliseconds, randomised: the two racers must not collide again.
+            await asyncio.sleep(random.uniform(0.005, 0.02))
             retrying = AsyncRetrying(
                 retry=retry_if_exception(is_transient_abort),
-                stop=stop_after_attempt(ATTEMPTS),
+                stop=stop_after_attempt(ATTEMPTS - 1),
                 # A few milliseconds, randomised: the two racers must not collide again.
                 wait=wait_random_exponential(multiplier=0.01, max=0.2),
-                before_sleep=_log_retry,
+                before_sleep=lambda state: _log_retry(state.attempt_number + 2),
                 reraise=True,
             )
             return await retrying(inner, request, context)
