@@ -336,6 +336,7 @@ class Stack:
         )
         log_path = self.log_path("envoy")
         # One run per file, as for the other logs (Envoy appends to its access log).
+        self.log_dir.mkdir(parents=True, exist_ok=True)
         self.log_path("envoy-access").write_bytes(b"")
 
         def start(fresh_log: bool) -> subprocess.Popen[bytes]:
