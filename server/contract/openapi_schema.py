@@ -12,7 +12,11 @@ from typing import Any
 
 from google.protobuf import descriptor_pb2 as pb
 
-from server.contract.openapi_constraints import constrain
+from server.contract.openapi_constraints import (
+    constrain,
+    declared_rules,
+    is_declared_required,
+)
 
 Schema = dict[str, Any]
 FD = pb.FieldDescriptorProto
@@ -147,15 +151,12 @@ class ProtoIndex:
                 self._note(docs, f"{name}.{value.name}", (*here, 2, j))
 
 
-def _request_only(message: str) -> bool:
-    """Messages that only requests carry: `…Request` and the inputs nested in them."""
-    name = message.rsplit(".", 1)[-1]
-    return name.endswith(("Request", "Input"))
-
-
 def is_required(doc: str, fld: pb.FieldDescriptorProto) -> bool:
-    """Whether a request field is documented as required (its comment starts "Required.")."""
-    return doc.startswith("Required.") and not fld.proto3_optional
+    """Whether a request field is required: documented so (its comment starts "Required.") or
+    declared so (a rule that refuses an empty value)."""
+    if fld.proto3_optional:
+        return False
+    return doc.startswith("Required.") or is_declared_required(declared_rules(fld))
 
 
 class SchemaBuilder:
@@ -196,15 +197,12 @@ class SchemaBuilder:
         return schema
 
     def described(self, owner: str, fld: pb.FieldDescriptorProto, *, request: bool) -> Schema:
-        """A field's schema with the field's comment as its description (and, in a request
-        message, the constraints the comment states)."""
+        """A field's schema with the field's comment as its description and the constraints
+        its rules declare."""
         schema = self.field(fld, request=request)
         if doc := self.index.comment(f"{owner}.{fld.name}"):
             schema["description"] = doc
-            if request and _request_only(owner):
-                target = schema["items"] if schema.get("type") == "array" else schema
-                constrain(target, doc)
-        return schema
+        return constrain(schema, declared_rules(fld))
 
     def message(self, name: str, *, request: bool, exclude: frozenset[str] = frozenset()) -> Schema:
         """An object schema with one property per field (by json_name), minus `exclude`."""
@@ -255,7 +253,7 @@ class SchemaBuilder:
             schema = self.field(fld, request=True)
             if doc := self.index.comment(f"{owner}.{fld.name}"):
                 param["description"] = doc
-                constrain(schema["items"] if schema.get("type") == "array" else schema, doc)
+            constrain(schema, declared_rules(fld))
             if where == "query" and is_required(doc, fld):
                 param["required"] = True
         if where == "path":

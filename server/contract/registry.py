@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from google.api import annotations_pb2, http_pb2
-from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
+from google.protobuf.descriptor import Descriptor, MethodDescriptor, ServiceDescriptor
 
 from fingate.common.v1 import options_pb2
 
@@ -32,6 +32,8 @@ class MethodSpec:
     http_rule: tuple[str, str] | None = None
     # Accepts an Idempotency-Key (server/interceptors/idempotency.py).
     idempotent: bool = False
+    # The request message type, whose declared field rules the validation interceptor checks.
+    request: Descriptor | None = None
 
     @property
     def endpoint(self) -> str:
@@ -118,6 +120,7 @@ class Registry:
                     ),
                     http_rule=rule,
                     idempotent=opts.Extensions[options_pb2.idempotent],
+                    request=method.input_type,
                 )
                 _check_idempotent(self._specs[path])
 

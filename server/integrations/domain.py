@@ -63,10 +63,6 @@ class Integrations:
         if name != "PLAID":
             raise _refuse(f"The {NAMES[name]} integration is not available yet")
         public_token = code.strip()
-        if not public_token:
-            raise InvalidInput([FieldViolation("code", "is required")])
-        if len(public_token) > 512:
-            raise InvalidInput([FieldViolation("code", "must be at most 512 characters")])
         plaid: PlaidAdapter = self.providers("PLAID")
         try:
             link = await plaid.exchange(public_token)

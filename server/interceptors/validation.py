@@ -1,10 +1,14 @@
-"""Request hygiene for every RPC, before authentication: text that PostgreSQL cannot store (a
-NUL) or that no field should carry (other control characters) is a 400 naming the field, and a
-client address claimed by anyone but Envoy is refused."""
+"""The one place request fields are checked against the contract: text no field may carry (a
+NUL, which PostgreSQL cannot store, or another control character) and the constraints each
+request message declares (server/contract/constraints.py). A broken rule is 400 INVALID_INPUT
+naming every offending field by its JSON path, before any domain code runs; domains keep only
+the rules that need data (uniqueness, ownership, plan limits).
+
+It runs after authentication, tenancy and rate limiting, so an anonymous or throttled caller
+learns nothing about a route's rules, and invalid requests still count against the limits."""
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,34 +17,23 @@ import grpc
 from google.protobuf.message import Message
 
 from server.common.validation import text_violations
-from server.context import current_call
+from server.contract.constraints import Constraints
 from server.contract.registry import MethodSpec, Registry
-from server.errors import Forbidden, InvalidInput
+from server.errors import InvalidInput
 from server.interceptors.base import CallInterceptor
-
-EDGE_HEADER = "x-fingate-edge"
-CLIENT_ADDRESS_HEADER = "x-envoy-external-address"
 
 
 class ValidationInterceptor(CallInterceptor):
-    def __init__(self, registry: Registry, *, edge_token: str = ""):
+    def __init__(self, registry: Registry):
         super().__init__(registry)
-        self._edge_token = edge_token.encode()
+        self._constraints = Constraints(s.request for s in registry.specs() if s.request)
 
     @asynccontextmanager
     async def around(
         self, spec: MethodSpec, request: Any, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[None]:
-        if self._edge_token:
-            state = current_call()
-            # The per-address rate limits key on this header: on the gRPC port a caller could
-            # send it itself. Envoy proves it set it with the edge token it adds.
-            if state.header(CLIENT_ADDRESS_HEADER) is not None and not hmac.compare_digest(
-                (state.header(EDGE_HEADER) or "").encode(), self._edge_token
-            ):
-                raise Forbidden("x-envoy-external-address is set by the edge proxy only")
         if isinstance(request, Message):
-            violations = text_violations(request)
+            violations = text_violations(request) or self._constraints.violations(request)
             if violations:
                 raise InvalidInput(violations)
         yield

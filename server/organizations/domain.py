@@ -4,7 +4,6 @@ RPC that names an organization; what remains here are the rules of membership it
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -14,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.audit.trail import record
 from server.auth.tokens import hash_token, new_opaque_token
 from server.common.ids import parse_id
-from server.common.validation import Violations
+from server.common.validation import normalize_email
 from server.config import Settings
 from server.context import principal, tenant
 from server.db.database import Database
@@ -24,10 +23,8 @@ from server.mail import outbox
 from server.mail.delivery import request_delivery
 from server.organizations import mails
 from server.organizations import repository as repo
-from server.organizations.models import ORG_ROLES, Invitation, Member, Organization
+from server.organizations.models import Invitation, Member, Organization
 from server.tenancy.session import bind_organization, tenant_transaction
-
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +56,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _role(v: Violations, value: str) -> str:
-    role = value.strip().upper()
-    if role not in ORG_ROLES:
-        v.add("role", f"must be one of {', '.join(ORG_ROLES)}")
-    return role
-
-
 def _user_id(raw: str) -> uuid.UUID:
     """An id from the path; one that is no UUID names nothing that exists."""
     found = parse_id(raw)
@@ -86,15 +76,7 @@ class Organizations:
         return [Listed(org, role, count) for org, role, count in rows]
 
     async def create(self, *, name: str, slug: str, description: str) -> tuple[Organization, int]:
-        v = Violations()
-        name = v.required("name", name, max_len=100)
-        slug = v.required("slug", slug, max_len=60).lower()
-        if slug and (len(slug) < 3 or not _SLUG.match(slug)):
-            v.add("slug", "must be 3 to 60 lowercase letters, digits and single hyphens")
-        description = description.strip()
-        if len(description) > 500:
-            v.add("description", "must be at most 500 characters")
-        v.raise_if_any()
+        name, slug, description = name.strip(), slug.lower(), description.strip()
         me = principal().user_id
         async with self.db.transaction() as s:
             org = await repo.add_organization(
@@ -126,10 +108,7 @@ class Organizations:
         return Detail(org, members)
 
     async def invite(self, *, email: str, role: str) -> IssuedInvitation:
-        v = Violations()
-        address = v.email("email", email)
-        new_role = _role(v, role)
-        v.raise_if_any()
+        address, new_role = normalize_email(email), role.upper()
         t = tenant()
         if t.is_personal:
             raise Forbidden("A personal workspace cannot have other members")
@@ -212,9 +191,7 @@ class Organizations:
         return Accepted(accepted, org)
 
     async def update_role(self, *, member_id: str, role: str) -> tuple[Member, str]:
-        v = Violations()
-        new_role = _role(v, role)
-        v.raise_if_any()
+        new_role = role.upper()
         user_id = _user_id(member_id)
         org_id = tenant().organization_id
         async with tenant_transaction(self.db) as s:

@@ -100,8 +100,12 @@ async def test_preview__refused_token_missing_fields_and_teller_down(rest, knobs
     assert {e["field"] for e in body["details"]["errors"]} == {
         "enrollment.accessToken",
         "enrollment.enrollment.id",
-        "enrollment.enrollment.institution.id",
+        "enrollment.enrollment.institution",
     }
+    body = preview(
+        rest, user.token, {"enrollment": {"enrollment": {"institution": {}}}}, status=400
+    )
+    assert "enrollment.enrollment.institution.id" in {e["field"] for e in body["details"]["errors"]}
     token = teller_token()
     knobs.teller(token, server_errors=10)
     body = preview(rest, user.token, {"enrollment": enrollment(token)}, status=503)
@@ -184,12 +188,17 @@ async def test_connect__selection_is_checked(rest, db):
     user = sign_up(rest)
     enr = enrollment(teller_token())
     known = offered(rest, user.token, enr)[0]["id"]
-    for selected in ([], ["acc_not_mine"], [known, "acc_not_mine"], [""]):
+    for selected, field in (
+        ([], "selectedAccountIds"),
+        (["acc_not_mine"], "selectedAccountIds"),
+        ([known, "acc_not_mine"], "selectedAccountIds"),
+        ([""], "selectedAccountIds[0]"),
+    ):
         body = connect(
             rest, user.token, {"enrollment": enr, "selectedAccountIds": selected}, status=400
         )
         assert_mappr_error(body, code="INVALID_INPUT", status=400, details=True)
-        assert [e["field"] for e in body["details"]["errors"]] == ["selectedAccountIds"]
+        assert [e["field"] for e in body["details"]["errors"]] == [field]
     assert await _connections(db, personal_org_id(rest, user.token)) == []
 
 

@@ -47,11 +47,9 @@ def test_custom_period_and_the_one_before():
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (("weekly",), ["period"]),
         (("custom",), ["startDate", "endDate"]),
         (("custom", "2025-01-05", "2025-01-04"), ["endDate"]),
         (("custom", "2010-01-01", "2025-01-04"), ["endDate"]),
-        (("custom", "soon", "2025-01-04"), ["startDate"]),
         (("ytd", "2025-01-01"), ["period"]),
     ],
 )
