@@ -44,6 +44,7 @@ from server.db.database import Database
 from server.encryption import Vault
 from server.integrations.domain import Integrations
 from server.integrations.servicer import IntegrationServicer
+from server.interceptors.audit import AuditInterceptor
 from server.interceptors.auth import AuthInterceptor
 from server.interceptors.edge import EdgeInterceptor
 from server.interceptors.errors import ErrorInterceptor
@@ -112,6 +113,7 @@ def build(settings: Settings) -> App:
         RateLimitInterceptor(registry, policy, limiter),
         ValidationInterceptor(registry),
         IdempotencyInterceptor(registry, db),
+        AuditInterceptor(registry, db),
         RetryInterceptor(registry),
     ]
     limit = settings.max_message_bytes

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
@@ -34,6 +35,20 @@ class Tenant:
 
 
 @dataclass(slots=True)
+class AuditNote:
+    """The audit entry the call's contract declares, and what the domain adds to it
+    (server/db/unit_of_work.py writes it; server/interceptors/audit.py makes sure of it)."""
+
+    action: str
+    target_type: str
+    target_id: str | None = None
+    organization_id: uuid.UUID | None = None
+    actor_id: uuid.UUID | None = None
+    changes: dict[str, Any] | None = None
+    written: bool = False
+
+
+@dataclass(slots=True)
 class CallState:
     """What a call accumulates on its way through the server."""
 
@@ -47,6 +62,8 @@ class CallState:
     # The rate-limit charge the interceptor left to the servicer, for a class keyed on what
     # only the domain knows (server/ratelimit/deferred.py).
     rate_charge: Callable[[str], Awaitable[None]] | None = None
+    # The audit entry the call owes once it succeeds; None for RPCs that declare none.
+    audit: AuditNote | None = None
 
     def header(self, name: str) -> str | None:
         """The first value of a request header (metadata keys are lowercase)."""

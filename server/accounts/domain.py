@@ -25,13 +25,13 @@ from server.accounts.convert import AccountList
 from server.accounts.types import ACCOUNT_TYPES
 from server.audit.trail import record
 from server.banking.connections import repository as connections
-from server.banking.linking import BANK_ACCOUNTS
 from server.banking.models import FinancialAccount
 from server.cache import keys
 from server.cache.store import Cache
 from server.common.ids import parse_id
 from server.context import principal, tenant
 from server.db.database import Database
+from server.db.unit_of_work import UnitOfWork
 from server.encryption import UnreadableSecret, Vault
 from server.errors import (
     ConnectionNotActive,
@@ -42,14 +42,15 @@ from server.errors import (
     RateLimited,
 )
 from server.plans import limits
+from server.plans.resources import BANK_ACCOUNTS
 from server.providers.base import (
     ACCOUNT_SUBTYPES,
     AccessRevoked,
     LoginRequired,
     ProviderAccount,
-    ProviderError,
 )
 from server.providers.base import ACCOUNT_TYPES as COARSE_TYPES
+from server.providers.errors import FAILURES, outcome
 from server.providers.registry import BankProvider, UnsupportedProvider
 from server.ratelimit.deferred import charge
 from server.tenancy.session import tenant_transaction
@@ -190,18 +191,15 @@ class Accounts:
                 "try again later or set force to true",
             )
         fetched = await self._fetch(org_id, cid, provider, sealed)
-        async with tenant_transaction(self.db) as s:
+        async with UnitOfWork(self.db) as work:
+            s = work.session
             conn = await connections.get(s, org_id, cid, lock=True)
             if conn is None:
                 raise NotFound(CONNECTION_NOT_FOUND)  # deleted while the provider answered
             result = await self._upsert(s, org_id, cid, fetched, now)
             await repo.mark_synced(s, cid, now)
-            await record(
-                s,
-                action="accounts.sync",
-                target_type="bank_connection",
+            work.audit(
                 target_id=cid,
-                organization_id=org_id,
                 changes={
                     "created": result.created,
                     "updated": result.updated,
@@ -210,10 +208,8 @@ class Accounts:
                     "force": force,
                 },
             )
-            stale = keys.after_connection_change(
-                cid, conn.user_id, await keys.member_ids(s, org_id)
-            )
-        await self.cache.delete(stale)
+            members = await keys.member_ids(s, org_id)
+            work.invalidate(self.cache, keys.after_connection_change(cid, conn.user_id, members))
         return result
 
     async def _fetch(
@@ -226,10 +222,15 @@ class Accounts:
         try:
             token = self.vault.unseal(sealed)
             return await adapter.accounts(token)
-        except (LoginRequired, AccessRevoked, UnreadableSecret) as exc:
-            permanent = isinstance(exc, AccessRevoked | UnreadableSecret)
-            status = "FAILED" if permanent else "DISCONNECTED"
-            async with tenant_transaction(self.db) as s:
+        except FAILURES as exc:
+            status = outcome(exc).connection_status
+            if status is None:
+                raise ProviderFailure() from None
+            permanent = status == "FAILED"
+            # The call fails, but what the provider said about the connection is a change of
+            # its own, audited as such (the call's declared entry is for a sync that happened).
+            async with UnitOfWork(self.db) as work:
+                s = work.session
                 await repo.set_connection_status(s, cid, status, _reason(exc))
                 await record(
                     s,
@@ -239,8 +240,8 @@ class Accounts:
                     organization_id=org_id,
                     changes={"reason": getattr(exc, "code", type(exc).__name__)},
                 )
-                stale = keys.after_connection_change(cid, None, await keys.member_ids(s, org_id))
-            await self.cache.delete(stale)
+                members = await keys.member_ids(s, org_id)
+                work.invalidate(self.cache, keys.after_connection_change(cid, None, members))
             if permanent:
                 raise ConnectionNotActive(
                     "The provider no longer grants access; the connection is now failed "
@@ -250,8 +251,6 @@ class Accounts:
                 "The provider requires the user to sign in again; the connection is now "
                 "disconnected"
             ) from None
-        except ProviderError:
-            raise ProviderFailure() from None
 
     async def _upsert(
         self,

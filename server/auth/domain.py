@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.audit.trail import record
 from server.auth import mails
 from server.auth import repository as repo
 from server.auth.models import User
@@ -19,6 +19,7 @@ from server.common.validation import normalize_email, normalize_phone, parse_dat
 from server.config import Settings
 from server.context import Principal
 from server.db.database import Database
+from server.db.unit_of_work import UnitOfWork
 from server.errors import EmailAlreadyRegistered, InvalidCredentials, InvalidToken, Unauthenticated
 from server.jobs.app import JobQueue
 from server.mail import outbox
@@ -67,7 +68,8 @@ class Auth:
         phone = normalize_phone(data.phone)
         born = parse_date(data.date_of_birth)
         pw_hash = await hash_password(password)
-        async with self.db.transaction() as s:
+        async with UnitOfWork(self.db, tenant=False) as work:
+            s = work.session
             user = await repo.add_user(
                 s,
                 email=email,
@@ -80,14 +82,7 @@ class Auth:
             if user is None:
                 raise EmailAlreadyRegistered()
             await add_personal_organization(s, user.id)
-            await record(
-                s,
-                action="user.sign_up",
-                target_type="user",
-                target_id=user.id,
-                organization_id=None,
-                actor_id=user.id,
-            )
+            work.audit(target_id=user.id, actor_id=user.id)
             tokens = await self._open_session(s, user)
             token, token_hash = new_opaque_token()
             ttl = dt.timedelta(seconds=self.settings.verify_token_ttl_s)
@@ -102,7 +97,7 @@ class Auth:
                 base_url=self.settings.public_base_url, first_name=first, token=token
             )
             await outbox.enqueue(s, recipient=email, subject=subject, body=body)
-        await request_delivery(self.jobs)
+            work.after_commit(partial(request_delivery, self.jobs))
         return user, tokens
 
     async def sign_in(self, *, email: str, password: str) -> tuple[User, SessionTokens]:
@@ -120,12 +115,13 @@ class Auth:
             raise InvalidCredentials()
         assert user is not None
         new_hash = await hash_password(password) if needs_rehash(user.password_hash) else None
-        async with self.db.transaction() as s:
+        async with UnitOfWork(self.db, tenant=False) as work:
             fields: dict[str, object] = {"last_login_at": _now()}
             if new_hash:
                 fields["password_hash"] = new_hash
-            await repo.update_user(s, user.id, **fields)
-            tokens = await self._open_session(s, user)
+            await repo.update_user(work.session, user.id, **fields)
+            tokens = await self._open_session(work.session, user)
+            work.audit(target_id=user.id, actor_id=user.id)
         return user, tokens
 
     async def current_user(self, principal: Principal) -> User:
@@ -140,7 +136,8 @@ class Auth:
         if not refresh_token:
             raise Unauthenticated("Refresh token required")
         replayed = False
-        async with self.db.transaction() as s:
+        async with UnitOfWork(self.db, tenant=False) as work:
+            s = work.session
             found = await repo.lock_refresh_token(s, hash_token(refresh_token))
             if found is None:
                 raise Unauthenticated("Invalid refresh token")
@@ -158,23 +155,26 @@ class Auth:
                 user = await repo.get_user(s, session.user_id)
                 assert user is not None
                 tokens = await self._rotate(s, user, session.id)
+                work.audit(target_id=session.id, actor_id=user.id)
         if replayed:  # raised after the commit, so the revocation stays
             raise Unauthenticated("Refresh token already used; the session has been ended")
         return tokens
 
     async def sign_out(self, principal: Principal) -> None:
-        async with self.db.transaction() as s:
-            await repo.revoke_session(s, principal.session_id, reason="sign_out")
+        async with UnitOfWork(self.db, tenant=False) as work:
+            await repo.revoke_session(work.session, principal.session_id, reason="sign_out")
+            work.audit(target_id=principal.session_id)
 
     async def verify_email(self, token: str) -> uuid.UUID:
         """Marks the address verified; the token works once."""
-        async with self.db.transaction() as s:
+        async with UnitOfWork(self.db, tenant=False) as work:
             user_id = await repo.consume_action_token(
-                s, token_hash=hash_token(token.strip()), purpose="verify_email"
+                work.session, token_hash=hash_token(token.strip()), purpose="verify_email"
             )
             if user_id is None:
                 raise InvalidToken()
-            await repo.update_user(s, user_id, email_verified=True)
+            await repo.update_user(work.session, user_id, email_verified=True)
+            work.audit(target_id=user_id, actor_id=user_id)
         return user_id
 
     async def forgot_password(self, email: str) -> None:
@@ -187,7 +187,8 @@ class Auth:
     async def reset_password(self, *, token: str, password: str) -> None:
         """Sets the password, uses the token up and ends every session of the user."""
         pw_hash = await hash_password(password)
-        async with self.db.transaction() as s:
+        async with UnitOfWork(self.db, tenant=False) as work:
+            s = work.session
             user_id = await repo.consume_action_token(
                 s, token_hash=hash_token(token.strip()), purpose="reset_password"
             )
@@ -196,6 +197,7 @@ class Auth:
             await repo.update_user(s, user_id, password_hash=pw_hash)
             await repo.expire_action_tokens(s, user_id=user_id, purpose="reset_password")
             await repo.revoke_user_sessions(s, user_id, reason="password_reset")
+            work.audit(target_id=user_id, actor_id=user_id)
 
     async def _open_session(self, s: AsyncSession, user: User) -> SessionTokens:
         expires = _now() + dt.timedelta(seconds=self.settings.refresh_token_ttl_s)

@@ -14,7 +14,6 @@ from asyncpg import Connection, Record
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.audit.trail import record
 from server.banking import analytics, summaries
 from server.banking import repository as repo
 from server.banking import transaction_list as listing
@@ -24,7 +23,6 @@ from server.banking.linking import (
     Providers,
     TellerAdapter,
     link_and_sync,
-    provider_refusal,
 )
 from server.banking.sync.requests import request_sync
 from server.cache.store import Cache
@@ -33,10 +31,12 @@ from server.common.pagination import PageRequest
 from server.common.validation import Violations
 from server.context import tenant
 from server.db.database import Database
+from server.db.unit_of_work import UnitOfWork
 from server.encryption import Vault
 from server.errors import FieldViolation, InvalidInput, NotFound
 from server.jobs.app import JobQueue
 from server.providers.base import ProviderAccount, ProviderError
+from server.providers.errors import refused_input
 from server.tenancy.session import tenant_reads, tenant_transaction
 
 # What a client is told to expect; a sync of a few months of transactions takes seconds, a
@@ -134,7 +134,7 @@ class Banking:
         try:
             accounts = await self._teller().accounts(e.access_token)
         except ProviderError as error:
-            raise provider_refusal(error, "enrollment.accessToken") from None
+            raise refused_input(error, field="enrollment.accessToken") from None
         return Preview(e, accounts)
 
     async def connect(self, enrollment: Enrollment, selected_ids: list[str]) -> Linked:
@@ -147,7 +147,7 @@ class Banking:
                 e.access_token, e.enrollment_id, e.institution_id, e.institution_name
             )
         except ProviderError as error:
-            raise provider_refusal(error, "enrollment.accessToken") from None
+            raise refused_input(error, field="enrollment.accessToken") from None
         unknown = [i for i in selected if i not in offered]
         if unknown:
             raise InvalidInput(
@@ -219,7 +219,8 @@ class Banking:
         aid = _account_id(raw_id)
         kind = sync_type.lower() or "incremental"
         org = tenant().organization_id
-        async with tenant_transaction(self.db) as s:
+        async with UnitOfWork(self.db) as work:
+            s = work.session
             row = await repo.get_account(s, org, aid)
             if row is None:
                 raise NotFound("Bank account not found")
@@ -241,14 +242,7 @@ class Banking:
                 account_id=aid,
                 sync_type=kind,
             )
-            await record(
-                s,
-                action="bank_account.sync",
-                target_type="financial_account",
-                target_id=aid,
-                organization_id=org,
-                changes={"syncType": kind, "jobId": job_id},
-            )
+            work.audit(target_id=aid, changes={"syncType": kind, "jobId": job_id})
         return QueuedSync(aid, job_id, dt.datetime.now(dt.UTC) + SYNC_ESTIMATE)
 
     async def spending(

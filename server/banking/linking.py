@@ -17,7 +17,6 @@ from typing import Any, Protocol
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.audit.trail import record
 from server.banking import repository as repo
 from server.banking.sync.requests import request_sync
 from server.cache import keys
@@ -25,33 +24,19 @@ from server.cache.store import Cache
 from server.common.ids import new_id
 from server.context import principal, tenant
 from server.db.database import Database
+from server.db.unit_of_work import UnitOfWork
 from server.encryption import Vault
 from server.errors import (
-    FieldViolation,
-    InvalidInput,
-    ProviderFailure,
     SyncInProgress,
 )
 from server.jobs.app import JobQueue
 from server.plans import limits
+from server.plans.resources import BANK_ACCOUNTS
 from server.providers.base import (
-    AccessRevoked,
-    InvalidCredentials,
     Link,
-    LoginRequired,
     ProviderAccount,
-    ProviderError,
 )
 from server.tenancy.session import tenant_transaction
-
-BANK_ACCOUNTS = limits.register(
-    limits.CountedResource(
-        name="bank_accounts",
-        limit=lambda plan: plan.limits.max_bank_accounts,
-        count=repo.count_accounts,
-        label="Bank account",
-    )
-)
 
 
 class TellerAdapter(Protocol):
@@ -73,32 +58,17 @@ class PlaidAdapter(Protocol):
 Providers = Callable[[str], Any]
 
 
-def provider_refusal(error: ProviderError, field: str) -> Exception:
-    """What a provider's refusal of caller-given credentials means to the caller.
-
-    A token the provider does not accept (or no longer accepts) is the caller's bad input;
-    anything else (down, timeout, unexpected answer) is the provider's failure, 503."""
-    if isinstance(error, InvalidCredentials | AccessRevoked | LoginRequired):
-        return InvalidInput(
-            [FieldViolation(field, "was not accepted by the provider")],
-            "The provider did not accept the credentials",
-        )
-    return ProviderFailure()
-
-
 @dataclass(frozen=True, slots=True)
 class Linked:
     connection_id: uuid.UUID
     connected_at: dt.datetime
     created: bool
     accounts: Sequence[Row[Any]]
-    # The cached reads the link makes stale (seed 000 "Cache Invalidation"), to delete once the
-    # link is committed.
-    stale: list[str]
 
 
 async def store_link(
-    s: AsyncSession,
+    work: UnitOfWork,
+    cache: Cache,
     vault: Vault,
     *,
     organization_id: uuid.UUID,
@@ -109,9 +79,11 @@ async def store_link(
     accounts: list[ProviderAccount],
 ) -> Linked:
     """The link's connection (reused while ACTIVE) with `accounts` added or refreshed; each
-    added account passes the plan's bank-account limit. The caller commits, then queues the
-    first sync with `first_sync` (a job deferred before the rows are committed could run
-    before they are visible, and skip the connection as gone)."""
+    added account passes the plan's bank-account limit; the cached reads the link makes stale
+    go once it commits. The caller then queues the first sync with `first_sync` (a job
+    deferred before the rows are committed could run before they are visible, and skip the
+    connection as gone)."""
+    s = work.session
     connection_id, connected_at, created = await repo.upsert_connection(
         s,
         organization_id=organization_id,
@@ -137,12 +109,8 @@ async def store_link(
             ),
             account_id=new_id(),
         )
-    await record(
-        s,
-        action="bank_connection.link",
-        target_type="bank_connection",
+    work.audit(
         target_id=connection_id,
-        organization_id=organization_id,
         changes={
             "provider": provider,
             "created": created,
@@ -150,10 +118,9 @@ async def store_link(
         },
     )
     linked = await repo.linked_accounts(s, connection_id, [a.provider_account_id for a in accounts])
-    stale = keys.after_connection_change(
-        connection_id, user_id, await keys.member_ids(s, organization_id)
-    )
-    return Linked(connection_id, connected_at, created, linked, stale)
+    members = await keys.member_ids(s, organization_id)
+    work.invalidate(cache, keys.after_connection_change(connection_id, user_id, members))
+    return Linked(connection_id, connected_at, created, linked)
 
 
 async def first_sync(
@@ -184,9 +151,10 @@ async def link_and_sync(
     """Stores a link for the call's organization and user, drops the cache keys it made
     stale, then queues its first full sync (after the commit, so the job finds the link)."""
     t = tenant()
-    async with tenant_transaction(db) as s:
+    async with UnitOfWork(db) as work:
         linked = await store_link(
-            s,
+            work,
+            cache,
             vault,
             organization_id=t.organization_id,
             plan=t.plan,
@@ -195,7 +163,6 @@ async def link_and_sync(
             link=link,
             accounts=accounts,
         )
-    await cache.delete(linked.stale)
     async with tenant_transaction(db) as s:
         await first_sync(
             s, jobs, organization_id=t.organization_id, connection_id=linked.connection_id

@@ -110,15 +110,6 @@ async def recent_transactions(
     return (await s.execute(stmt)).all()
 
 
-async def count_accounts(s: AsyncSession, organization_id: uuid.UUID) -> int:
-    stmt = (
-        select(func.count())
-        .select_from(FinancialAccount)
-        .where(FinancialAccount.organization_id == organization_id)
-    )
-    return int((await s.execute(stmt)).scalar_one())
-
-
 # ---- spending analytics --------------------------------------------------------------------
 
 

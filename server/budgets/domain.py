@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.audit.trail import record
 from server.banking.repository import account_exists
 from server.budgets import repository as repo
 from server.budgets.models import PERIODS, Budget
@@ -28,16 +27,13 @@ from server.common.pagination import PageRequest, page_request
 from server.common.validation import Violations, parse_date
 from server.context import principal, tenant
 from server.db.database import Database
+from server.db.unit_of_work import UnitOfWork
 from server.errors import NotFound
 from server.plans import limits
+from server.plans.resources import BUDGETS
 from server.tenancy.session import tenant_transaction
 
 STATUSES = ("ON_TRACK", "AT_RISK", "EXCEEDED")
-BUDGETS = limits.register(
-    limits.CountedResource(
-        name="budgets", limit=lambda plan: plan.limits.max_budgets, count=repo.count_budgets
-    )
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +158,8 @@ class Budgets:
             end = first_period_end(period, start)
         assert end is not None
         t = tenant()
-        async with tenant_transaction(self.db) as s:
+        async with UnitOfWork(self.db) as work:
+            s = work.session
             await limits.ensure_within_limit(
                 s, organization_id=t.organization_id, plan_code=t.plan, resource=BUDGETS.name
             )
@@ -185,13 +182,7 @@ class Budgets:
                 rollover_enabled=data.rollover_enabled,
             )
             await repo.replace_alerts(s, budget, alerts)
-            await record(
-                s,
-                action="budget.create",
-                target_type="budget",
-                target_id=budget.id,
-                organization_id=t.organization_id,
-            )
+            work.audit(target_id=budget.id)
             return (await self._views(s, [budget], with_alerts=True))[0]
 
     async def listing(
@@ -237,7 +228,8 @@ class Budgets:
         alerts = _alerts(v, change.alerts)
         v.raise_if_any()
         org_id = tenant().organization_id
-        async with tenant_transaction(self.db) as s:
+        async with UnitOfWork(self.db) as work:
+            s = work.session
             budget = await repo.get_budget(s, org_id, bid, lock=True)
             if budget is None:
                 raise NotFound("Budget not found")
@@ -247,29 +239,16 @@ class Budgets:
                 await repo.replace_alerts(s, budget, alerts)
             if not fields and not alerts:
                 budget = await repo.update_budget(s, bid)  # touch: updatedAt says "now"
-            await record(
-                s,
-                action="budget.update",
-                target_type="budget",
-                target_id=bid,
-                organization_id=org_id,
-                changes={k: str(val) for k, val in fields.items()} or None,
-            )
+            work.audit(target_id=bid, changes={k: str(val) for k, val in fields.items()} or None)
             return (await self._views(s, [budget], with_alerts=False))[0]
 
     async def delete(self, budget_id: str) -> None:
         bid = _budget_id(budget_id)
         org_id = tenant().organization_id
-        async with tenant_transaction(self.db) as s:
-            if not await repo.delete_budget(s, org_id, bid):
+        async with UnitOfWork(self.db) as work:
+            if not await repo.delete_budget(work.session, org_id, bid):
                 raise NotFound("Budget not found")
-            await record(
-                s,
-                action="budget.delete",
-                target_type="budget",
-                target_id=bid,
-                organization_id=org_id,
-            )
+            work.audit(target_id=bid)
 
     async def _views(
         self, s: AsyncSession, budgets: list[Budget], *, with_alerts: bool

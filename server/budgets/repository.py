@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.budgets.models import Budget, BudgetAlert
@@ -81,8 +81,3 @@ async def delete_budget(s: AsyncSession, organization_id: uuid.UUID, budget_id: 
         .returning(Budget.id)
     )
     return (await s.execute(stmt)).scalar_one_or_none() is not None
-
-
-async def count_budgets(s: AsyncSession, organization_id: uuid.UUID) -> int:
-    stmt = select(func.count()).select_from(Budget).where(Budget.organization_id == organization_id)
-    return int((await s.execute(stmt)).scalar_one())

@@ -34,6 +34,8 @@ class MethodSpec:
     idempotent: bool = False
     # The request message type, whose declared field rules the validation interceptor checks.
     request: Descriptor | None = None
+    # The audit entry a successful call writes: (action, target type, target request field).
+    audit: tuple[str, str, str] | None = None
 
     @property
     def endpoint(self) -> str:
@@ -79,6 +81,14 @@ def _rate_class(
     return "GENERAL"
 
 
+def _audit(declared: options_pb2.Audit) -> tuple[str, str, str] | None:
+    if not declared.action:
+        return None
+    if not declared.target_type:
+        raise ValueError(f"audit {declared.action}: target_type is required")
+    return declared.action, declared.target_type, declared.target_field
+
+
 def _check_idempotent(spec: MethodSpec) -> None:
     # A key is scoped to its user and the stored answer is one message: refuse at start-up
     # what the interceptor could not honour.
@@ -121,6 +131,7 @@ class Registry:
                     http_rule=rule,
                     idempotent=opts.Extensions[options_pb2.idempotent],
                     request=method.input_type,
+                    audit=_audit(opts.Extensions[options_pb2.audit]),
                 )
                 _check_idempotent(self._specs[path])
 

@@ -15,7 +15,6 @@ from server.banking.linking import (
     PlaidAdapter,
     Providers,
     link_and_sync,
-    provider_refusal,
 )
 from server.cache.store import Cache
 from server.db.database import Database
@@ -23,6 +22,7 @@ from server.encryption import Vault
 from server.errors import FieldViolation, InvalidInput
 from server.jobs.app import JobQueue
 from server.providers.base import ProviderError
+from server.providers.errors import refused_input
 
 # Seed 004 "Get Available Providers" lists these; only PLAID connects in this version.
 DOCUMENTED = ("QUICKBOOKS", "PLAID")
@@ -68,7 +68,7 @@ class Integrations:
             link = await plaid.exchange(public_token)
             accounts = await plaid.accounts(link.access_token)
         except ProviderError as error:
-            raise provider_refusal(error, "code") from None
+            raise refused_input(error, field="code") from None
         linked = await link_and_sync(
             self.db,
             self.jobs,

@@ -6,17 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.audit.trail import record
 from server.auth.tokens import hash_token, new_opaque_token
 from server.common.ids import parse_id
 from server.common.validation import normalize_email
 from server.config import Settings
 from server.context import principal, tenant
 from server.db.database import Database
+from server.db.unit_of_work import UnitOfWork
 from server.errors import Conflict, Forbidden, InvalidToken, NotFound
 from server.jobs.app import JobQueue
 from server.mail import outbox
@@ -24,7 +25,7 @@ from server.mail.delivery import request_delivery
 from server.organizations import mails
 from server.organizations import repository as repo
 from server.organizations.models import Invitation, Member, Organization
-from server.tenancy.session import bind_organization, tenant_transaction
+from server.tenancy.session import bind_organization
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +79,8 @@ class Organizations:
     async def create(self, *, name: str, slug: str, description: str) -> tuple[Organization, int]:
         name, slug, description = name.strip(), slug.lower(), description.strip()
         me = principal().user_id
-        async with self.db.transaction() as s:
+        async with UnitOfWork(self.db, tenant=False) as work:
+            s = work.session
             org = await repo.add_organization(
                 s, name=name, slug=slug, description=description or None, owner_id=me
             )
@@ -89,13 +91,7 @@ class Organizations:
                 )
             await repo.add_member(s, organization_id=org.id, user_id=me, role="OWNER")
             await bind_organization(s, org.id)
-            await record(
-                s,
-                action="organization.create",
-                target_type="organization",
-                target_id=org.id,
-                organization_id=org.id,
-            )
+            work.audit(target_id=org.id, organization_id=org.id)
         return org, 1
 
     async def get(self) -> Detail:
@@ -115,7 +111,8 @@ class Organizations:
         token, token_hash = new_opaque_token()
         ttl = self.settings.invitation_ttl_s
         link = f"{self.settings.app_url}/invite?token={quote(token)}"
-        async with tenant_transaction(self.db) as s:
+        async with UnitOfWork(self.db) as work:
+            s = work.session
             org = await repo.get_organization(s, t.organization_id)
             if org is None:
                 raise NotFound("Organization not found")
@@ -137,15 +134,8 @@ class Organizations:
                 organization=org.name, role=new_role, link=link, days=max(1, ttl // 86400)
             )
             await outbox.enqueue(s, recipient=address, subject=subject, body=body)
-            await record(
-                s,
-                action="organization.invite",
-                target_type="invitation",
-                target_id=invitation.id,
-                organization_id=org.id,
-                changes={"role": new_role},
-            )
-        await request_delivery(self.jobs)
+            work.audit(target_id=invitation.id, changes={"role": new_role}, organization_id=org.id)
+            work.after_commit(partial(request_delivery, self.jobs))
         return IssuedInvitation(invitation, link)
 
     async def accept(self, invitation_ref: str) -> Accepted:
@@ -157,7 +147,8 @@ class Organizations:
         except ValueError:
             by_id = None
         me = principal()
-        async with self.db.transaction() as s:
+        async with UnitOfWork(self.db, tenant=False) as work:
+            s = work.session
             found = await repo.lock_invitation(
                 s, invitation_id=by_id, token_hash=None if by_id else hash_token(ref)
             )
@@ -180,13 +171,10 @@ class Organizations:
                 raise Conflict("You are already a member of this organization")
             accepted = await repo.mark_accepted(s, invitation.id, user_id=me.user_id)
             await bind_organization(s, org.id)
-            await record(
-                s,
-                action="organization.accept_invitation",
-                target_type="invitation",
+            work.audit(
                 target_id=invitation.id,
-                organization_id=org.id,
                 changes={"role": invitation.role},
+                organization_id=org.id,
             )
         return Accepted(accepted, org)
 
@@ -194,7 +182,8 @@ class Organizations:
         new_role = role.upper()
         user_id = _user_id(member_id)
         org_id = tenant().organization_id
-        async with tenant_transaction(self.db) as s:
+        async with UnitOfWork(self.db) as work:
+            s = work.session
             org = await repo.get_organization(s, org_id, lock=True)
             found = await repo.get_member(s, org_id, user_id) if org else None
             if org is None or found is None:
@@ -203,20 +192,18 @@ class Organizations:
             if member.role == "OWNER" and new_role != "OWNER":
                 await self._hand_over(s, org, user_id)
             updated = await repo.set_role(s, member.id, new_role)
-            await record(
-                s,
-                action="organization.member_role",
-                target_type="member",
+            work.audit(
                 target_id=user_id,
-                organization_id=org_id,
                 changes={"from": member.role, "to": new_role},
+                organization_id=org_id,
             )
         return updated, email
 
     async def remove_member(self, *, member_id: str) -> None:
         user_id = _user_id(member_id)
         org_id = tenant().organization_id
-        async with tenant_transaction(self.db) as s:
+        async with UnitOfWork(self.db) as work:
+            s = work.session
             org = await repo.get_organization(s, org_id, lock=True)
             found = await repo.get_member(s, org_id, user_id) if org else None
             if org is None or found is None:
@@ -225,13 +212,7 @@ class Organizations:
             if member.role == "OWNER":
                 await self._hand_over(s, org, user_id)
             await repo.delete_member(s, member.id)
-            await record(
-                s,
-                action="organization.member_remove",
-                target_type="member",
-                target_id=user_id,
-                organization_id=org_id,
-            )
+            work.audit(target_id=user_id, organization_id=org_id)
 
     async def _hand_over(self, s: AsyncSession, org: Organization, leaving: uuid.UUID) -> None:
         """An OWNER stops being one: refused for the last OWNER; when the billing owner

@@ -1,22 +1,14 @@
 """The one plan-limit check: every counted create and every downgrade goes through here.
 
-A domain that owns a counted table registers it once, at import:
-
-    register(CountedResource(
-        name="budgets",
-        limit=lambda plan: plan.limits.max_budgets,
-        count=count_budgets,  # async (session, organization_id) -> int
-    ))
-
-and calls `ensure_within_limit(...)` inside the transaction that inserts the row. Exceeding a
-limit answers 403 PLAN_LIMIT_EXCEEDED with details {current, limit, plan} (seed 004).
+The resources are listed in server/plans/resources.py. A create calls
+`ensure_within_limit(..., resource=BUDGETS.name)` inside the transaction that inserts the row.
+Exceeding a limit answers 403 PLAN_LIMIT_EXCEEDED with details {current, limit, plan} (seed 004).
 Limits apply per organization: the plan is the one of the organization's owner.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,24 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.models import User
 from server.errors import PlanLimitExceeded
 from server.organizations.models import Organization
-from server.plans.catalog import Plan, by_code
+from server.plans.catalog import by_code
+from server.plans.resources import CATALOG, CountedResource
 from server.tenancy.session import bind_organization
-
-Counter = Callable[[AsyncSession, uuid.UUID], Awaitable[int]]
-
-
-@dataclass(frozen=True, slots=True)
-class CountedResource:
-    """A resource whose number per organization a plan limits."""
-
-    name: str  # plural, snake_case: wallets, bank_accounts, budgets, goals, asset_accounts
-    limit: Callable[[Plan], int | None]  # None: unlimited on that plan
-    count: Counter  # rows the organization holds now
-    label: str = ""  # singular for messages ("Bank account"); derived from name when empty
-
-    @property
-    def title(self) -> str:
-        return self.label or self.name.replace("_", " ").removesuffix("s").capitalize()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,24 +33,34 @@ class Overage:
     limit: int
 
 
-_REGISTRY: dict[str, CountedResource] = {}
+# Resources tests add for a while (tests/db/plans); production code lists its own in CATALOG.
+_EXTRA: dict[str, CountedResource] = {}
 
 
 def register(resource: CountedResource) -> CountedResource:
-    """Adds a counted resource; a second one under the same name is a bug."""
-    if resource.name in _REGISTRY:
+    """Adds a throwaway resource (tests); a name already counted is a bug."""
+    if resource.name in CATALOG or resource.name in _EXTRA:
         raise ValueError(f"counted resource {resource.name!r} is already registered")
-    _REGISTRY[resource.name] = resource
+    _EXTRA[resource.name] = resource
     return resource
 
 
 def unregister(name: str) -> None:
-    """Removes a counted resource (tests register throwaway ones)."""
-    _REGISTRY.pop(name, None)
+    """Removes a throwaway resource."""
+    _EXTRA.pop(name, None)
 
 
 def registered() -> list[CountedResource]:
-    return [_REGISTRY[name] for name in sorted(_REGISTRY)]
+    every = {**CATALOG, **_EXTRA}
+    return [every[name] for name in sorted(every)]
+
+
+def counted(resource: str) -> CountedResource:
+    """The catalog entry of a resource name; an unknown name is a programming error."""
+    found = CATALOG.get(resource) or _EXTRA.get(resource)
+    if found is None:
+        raise KeyError(f"{resource!r} is no counted resource (server/plans/resources.py)")
+    return found
 
 
 async def _lock(session: AsyncSession, resource: str, organization_id: uuid.UUID) -> None:
@@ -95,16 +82,16 @@ async def ensure_within_limit(
 
     Call it inside the transaction that then inserts the row (see `_lock`).
     """
-    counted = _REGISTRY[resource]
+    entry = counted(resource)
     plan = by_code(plan_code)
-    limit = counted.limit(plan)
+    limit = entry.limit(plan)
     if limit is None:
         return
-    await _lock(session, counted.name, organization_id)
-    current = await counted.count(session, organization_id)
+    await _lock(session, entry.name, organization_id)
+    current = await entry.count(session, organization_id)
     if current >= limit:
         raise PlanLimitExceeded(
-            f"{counted.title} limit exceeded for your plan",
+            f"{entry.title} limit exceeded for your plan",
             details={"current": current, "limit": limit, "plan": plan.code},
         )
 
@@ -121,12 +108,12 @@ async def room(
     For creates that cannot be refused as a whole (a background sync finding new accounts at
     the provider): take what fits, skip the rest. Holds the same lock as
     ensure_within_limit until the caller's transaction ends, so insert in that transaction."""
-    counted = _REGISTRY[resource]
-    limit = counted.limit(by_code(plan_code))
+    entry = counted(resource)
+    limit = entry.limit(by_code(plan_code))
     if limit is None:
         return None
-    await _lock(session, counted.name, organization_id)
-    return max(0, limit - await counted.count(session, organization_id))
+    await _lock(session, entry.name, organization_id)
+    return max(0, limit - await entry.count(session, organization_id))
 
 
 async def organization_plan(session: AsyncSession, organization_id: uuid.UUID) -> str:
@@ -149,16 +136,16 @@ async def exceeded(
     """
     plan = by_code(plan_code)
     found: list[Overage] = []
-    for counted in registered():
-        limit = counted.limit(plan)
+    for entry in registered():
+        limit = entry.limit(plan)
         if limit is None:
             continue
         for organization_id in organization_ids:
             # Counted tables are under row-level security: count as that organization.
             await bind_organization(session, organization_id)
-            current = await counted.count(session, organization_id)
+            current = await entry.count(session, organization_id)
             if current > limit:
-                found.append(Overage(counted.name, organization_id, current, limit))
+                found.append(Overage(entry.name, organization_id, current, limit))
     return found
 
 
@@ -171,8 +158,8 @@ def downgrade_refused(plan_code: str, overages: list[Overage]) -> PlanLimitExcee
     """
     plan = by_code(plan_code)
     first = overages[0]
-    counted = _REGISTRY.get(first.resource)
-    title = counted.title if counted else first.resource
+    entry = CATALOG.get(first.resource) or _EXTRA.get(first.resource)
+    title = entry.title if entry else first.resource
     message = (
         f"{title} limit exceeded for the {plan.name} plan"
         if len(overages) == 1

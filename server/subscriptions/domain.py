@@ -25,11 +25,11 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.audit.trail import record
 from server.auth.models import User
 from server.common.validation import Violations
 from server.context import Principal
 from server.db.database import Database
+from server.db.unit_of_work import UnitOfWork
 from server.errors import Conflict, FieldViolation, InvalidInput, NotFound, Unauthenticated
 from server.payments.gateway import PaymentGateway, PaymentMethodRejected
 from server.plans import catalog, limits
@@ -147,7 +147,8 @@ class Subscriptions:
         if plan.is_paid:
             await self._verify_payment_method(method)
         now = _now()
-        async with self.db.transaction() as s:
+        async with UnitOfWork(self.db, tenant=False) as work:
+            s = work.session
             user = await self._lock_user(s, principal)
             active = await repo.active_subscription(s, user.id)
             if active is not None and active.plan == plan.code:
@@ -168,14 +169,7 @@ class Subscriptions:
                 payment_method_id=method if plan.is_paid else None,
             )
             await repo.set_user_plan(s, user.id, plan.code)
-            await record(
-                s,
-                action="subscription.subscribe",
-                target_type="subscription",
-                target_id=subscription.id,
-                organization_id=None,
-                changes={"plan": plan.code},
-            )
+            work.audit(target_id=subscription.id, changes={"plan": plan.code})
         return subscription
 
     async def change_plan(
@@ -187,7 +181,8 @@ class Subscriptions:
         v.raise_if_any()
         assert plan is not None
         now = _now()
-        async with self.db.transaction() as s:
+        async with UnitOfWork(self.db, tenant=False) as work:
+            s = work.session
             user = await self._lock_user(s, principal)
             active = await repo.active_subscription(s, user.id)
             if active is None:
@@ -209,33 +204,21 @@ class Subscriptions:
             previous = active.plan
             await repo.update_subscription(s, active, **fields)
             await repo.set_user_plan(s, user.id, plan.code)
-            await record(
-                s,
-                action="subscription.change_plan",
-                target_type="subscription",
-                target_id=active.id,
-                organization_id=None,
-                changes={"from": previous, "to": plan.code},
-            )
+            work.audit(target_id=active.id, changes={"from": previous, "to": plan.code})
         return active, now
 
     async def cancel(self, principal: Principal) -> Cancelled:
         """Ends the active subscription now; the user is on FREE from this moment."""
         now = _now()
-        async with self.db.transaction() as s:
+        async with UnitOfWork(self.db, tenant=False) as work:
+            s = work.session
             user = await self._lock_user(s, principal)
             active = await repo.active_subscription(s, user.id)
             if active is None:
                 raise NotFound("No active subscription")
             await repo.end_subscription(s, active, at=now)
             await repo.set_user_plan(s, user.id, catalog.FREE.code)
-            await record(
-                s,
-                action="subscription.cancel",
-                target_type="subscription",
-                target_id=active.id,
-                organization_id=None,
-            )
+            work.audit(target_id=active.id)
         return Cancelled(active, cancelled_at=now, last_billing_date=active.period_start)
 
     async def _verify_payment_method(self, payment_method_id: str) -> None:

@@ -70,3 +70,43 @@ async def test_sign_up_and_subscription_changes_are_audited(rest, db):
     assert [(r["action"], r["actor_id"]) for r in rows] == [
         ("subscription.subscribe", user.user["id"])
     ]
+
+
+async def test_a_call_whose_change_is_no_row_of_ours_is_audited_in_its_own_transaction(rest, db):
+    # Forgot-password queues a job and writes nothing itself: the audit interceptor writes
+    # the declared entry once the call succeeded, for any address alike.
+    response = rest.post("/api/v1/auth/forgot-password", json={"email": "nobody@example.com"})
+    assert response.status_code == 200
+    async with db.read() as s:
+        rows = (
+            await s.execute(
+                text("SELECT action, actor_id, target_id FROM audit_log WHERE request_id = :r"),
+                {"r": response.headers["x-request-id"]},
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [("user.forgot_password", None, None)]
+
+
+async def test_sign_in_and_sign_out_are_audited_once_each(rest, db):
+    user = sign_up(rest)
+    signed_in = rest.post(
+        "/api/v1/auth/sign-in", json={"email": user.email, "password": user.password}
+    )
+    assert signed_in.status_code == 200
+    token = signed_in.json()["data"]["session"]["token"]
+    signed_out = rest.post("/api/v1/auth/sign-out", headers=bearer(token))
+    assert signed_out.status_code == 200
+    async with db.read() as s:
+        rows = (
+            await s.execute(
+                text(
+                    "SELECT action, actor_id::text, request_id FROM audit_log"
+                    " WHERE request_id IN (:a, :b) ORDER BY occurred_at"
+                ),
+                {"a": signed_in.headers["x-request-id"], "b": signed_out.headers["x-request-id"]},
+            )
+        ).all()
+    assert [(r[0], r[1]) for r in rows] == [
+        ("user.sign_in", user.user["id"]),
+        ("session.sign_out", user.user["id"]),
+    ]

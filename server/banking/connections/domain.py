@@ -13,11 +13,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from fingate.banking.v1 import connection_pb2 as pb
 from fingate.banking.v1 import connection_service_pb2 as spb
-from server.audit.trail import record
 from server.banking.connections import convert
 from server.banking.connections import repository as repo
 from server.banking.connections.revocation import queue_revocation
@@ -28,6 +26,7 @@ from server.common.ids import parse_id
 from server.common.pagination import page_request, pagination
 from server.context import principal, tenant
 from server.db.database import Database
+from server.db.unit_of_work import UnitOfWork
 from server.encryption import UnreadableSecret, Vault
 from server.errors import (
     ConnectionAlreadyExists,
@@ -36,11 +35,11 @@ from server.errors import (
     FieldViolation,
     Forbidden,
     InvalidInput,
-    ProviderFailure,
     SyncInProgress,
 )
 from server.jobs.app import JobQueue
-from server.providers.base import AccessRevoked, InvalidCredentials, LoginRequired, ProviderError
+from server.providers.base import ProviderError
+from server.providers.errors import unavailable
 from server.providers.registry import BankProvider, UnsupportedProvider
 from server.tenancy.session import tenant_transaction
 
@@ -158,7 +157,8 @@ class Connections:
             provider, sealed = conn.provider, conn.access_token_sealed
         # The provider is asked outside any transaction: no row stays locked during its call.
         await self._check_at_provider(provider, sealed)
-        async with tenant_transaction(self.db) as s:
+        async with UnitOfWork(self.db) as work:
+            s = work.session
             conn = await self._changeable(s, org_id, cid, lock=True)
             self._ensure_reconnectable(conn)
             try:
@@ -176,14 +176,13 @@ class Connections:
                 )
             except SyncInProgress:
                 pass  # a sync of this connection is already on its way
-            result, stale = await _changed(s, conn, org_id, "bank_connection.reconnect")
-        await self.cache.delete(stale)
-        return result
+            return await self._changed(work, conn, org_id)
 
     async def disconnect(self, connection_id: str) -> pb.ConnectionView:
         cid = connection_id_of(connection_id)
         org_id = tenant().organization_id
-        async with tenant_transaction(self.db) as s:
+        async with UnitOfWork(self.db) as work:
+            s = work.session
             conn = await self._changeable(s, org_id, cid, lock=True)
             if conn.status != "ACTIVE":
                 raise ConnectionNotActive(
@@ -191,30 +190,32 @@ class Connections:
                     "disconnected."
                 )
             conn = await repo.set_status(s, cid, "DISCONNECTED")
-            result, stale = await _changed(s, conn, org_id, "bank_connection.disconnect")
-        await self.cache.delete(stale)
-        return result
+            return await self._changed(work, conn, org_id)
 
     async def delete(self, connection_id: str) -> None:
         cid = connection_id_of(connection_id)
         org_id = tenant().organization_id
-        async with tenant_transaction(self.db) as s:
+        async with UnitOfWork(self.db) as work:
+            s = work.session
             conn = await self._changeable(s, org_id, cid, lock=True)
             owner, provider, sealed = conn.user_id, conn.provider, conn.access_token_sealed
             await repo.delete_connection(s, cid)
             job_id = await queue_revocation(
                 s, provider=provider, sealed_token=sealed, connection_id=cid
             )
-            await record(
-                s,
-                action="bank_connection.delete",
-                target_type="bank_connection",
-                target_id=cid,
-                organization_id=org_id,
-                changes={"provider": provider, "revocation_job_id": job_id},
-            )
-            stale = keys.after_connection_change(cid, owner, await keys.member_ids(s, org_id))
-        await self.cache.delete(stale)
+            work.audit(target_id=cid, changes={"provider": provider, "revocation_job_id": job_id})
+            members = await keys.member_ids(s, org_id)
+            work.invalidate(self.cache, keys.after_connection_change(cid, owner, members))
+
+    async def _changed(
+        self, work: UnitOfWork, conn: BankConnection, organization_id: uuid.UUID
+    ) -> pb.ConnectionView:
+        """After a change to a connection, in its unit of work: the audited resource, the
+        documented cache keys the change makes stale, and the answer."""
+        work.audit(target_id=conn.id)
+        members = await keys.member_ids(work.session, organization_id)
+        work.invalidate(self.cache, keys.after_connection_change(conn.id, conn.user_id, members))
+        return convert.view(conn)
 
     async def _changeable(
         self, s: Any, org_id: uuid.UUID, cid: uuid.UUID, *, lock: bool
@@ -246,25 +247,5 @@ class Connections:
             raise InvalidInput([FieldViolation("provider", str(exc))], str(exc)) from None
         try:
             await adapter.check(token)
-        except (LoginRequired, AccessRevoked, InvalidCredentials):
-            raise expired from None
-        except ProviderError:
-            raise ProviderFailure() from None
-
-
-async def _changed(
-    s: AsyncSession, conn: BankConnection, organization_id: uuid.UUID, action: str
-) -> tuple[pb.ConnectionView, list[str]]:
-    """After a change to a connection, in its transaction: the audit row, the answer, and the
-    documented cache keys the change made stale (dropped once the transaction commits)."""
-    await record(
-        s,
-        action=action,
-        target_type="bank_connection",
-        target_id=conn.id,
-        organization_id=organization_id,
-    )
-    stale = keys.after_connection_change(
-        conn.id, conn.user_id, await keys.member_ids(s, organization_id)
-    )
-    return convert.view(conn), stale
+        except ProviderError as exc:
+            raise (unavailable(exc) or expired) from None

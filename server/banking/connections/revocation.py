@@ -25,7 +25,8 @@ from server.banking.sync.requests import lock_for
 from server.encryption import UnreadableSecret, Vault
 from server.jobs import queues
 from server.jobs.app import RETRY, app, runtime
-from server.providers.base import AccessRevoked, InvalidCredentials
+from server.providers.base import ProviderError
+from server.providers.errors import outcome
 from server.providers.registry import UnsupportedProvider, provider_for
 
 log = logging.getLogger("fingate.banking.revocation")
@@ -75,6 +76,8 @@ async def revoke_access(
         return "impossible"
     try:
         await adapter.remove(token)
-    except (AccessRevoked, InvalidCredentials):
-        return "already revoked"  # the grant is gone already: what this job wanted
+    except ProviderError as exc:
+        if outcome(exc).grant_gone:
+            return "already revoked"  # what this job wanted
+        raise
     return "revoked"

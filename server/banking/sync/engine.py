@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from server.banking.linking import BANK_ACCOUNTS
 from server.banking.models import BankConnection, BankSyncLog, BankSyncState, FinancialAccount
 from server.banking.sync import store
 from server.budgets import alerts as budget_alerts
@@ -33,14 +32,14 @@ from server.encryption import Vault
 from server.jobs.app import Runtime
 from server.mail.delivery import request_delivery_from_worker
 from server.plans import limits
+from server.plans.resources import BANK_ACCOUNTS
 from server.providers.base import (
-    AccessRevoked,
-    LoginRequired,
     MutationDuringPagination,
     ProviderAccount,
     ProviderError,
     TransactionPage,
 )
+from server.providers.errors import outcome
 from server.providers.registry import BankProvider, provider_for
 from server.tenancy.session import bind_organization
 
@@ -144,15 +143,20 @@ async def sync(
             await _sync_transactions(
                 rt, adapter, token, organization_id, connection_id, cursor, result
             )
-        except (LoginRequired, AccessRevoked) as exc:
-            status = "FAILED" if exc.permanent else "DISCONNECTED"
-            await _fail(rt, organization_id, connection_id, exc, job_id, sync_type, started, status)
-            await _invalidate(rt, organization_id, connection_id)
-            log.warning(
-                "bank sync stopped: connection %s is now %s (%s)", connection_id, status, exc.code
-            )
-            return result
         except ProviderError as exc:
+            status = outcome(exc).connection_status
+            if status is not None:  # no retry can help: the user must act
+                await _fail(
+                    rt, organization_id, connection_id, exc, job_id, sync_type, started, status
+                )
+                await _invalidate(rt, organization_id, connection_id)
+                log.warning(
+                    "bank sync stopped: connection %s is now %s (%s)",
+                    connection_id,
+                    status,
+                    exc.code,
+                )
+                return result
             await _fail(rt, organization_id, connection_id, exc, job_id, sync_type, started, None)
             await _invalidate(rt, organization_id, connection_id)
             raise

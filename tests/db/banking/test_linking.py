@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 import server.db.metadata  # noqa: F401  (every table: the ORM resolves the foreign keys)
 from server.banking.linking import store_link
 from server.banking.models import BankConnection, FinancialAccount
+from server.cache.store import MemoryCache
 from server.config import DEV_ENCRYPTION_KEY
+from server.db.unit_of_work import UnitOfWork
 from server.encryption import Vault
 from server.errors import PlanLimitExceeded
 from server.providers.base import Institution, Link, ProviderAccount
@@ -38,10 +40,11 @@ def account(pid: str, balance: str = "10.00", number: str | None = None) -> Prov
 
 
 async def link(db, org: uuid.UUID, user: uuid.UUID, item: str, accounts, *, token="access-1"):
-    async with db.transaction() as s:
-        await bind_organization(s, org)
+    async with UnitOfWork(db, tenant=False) as work:
+        await bind_organization(work.session, org)
         return await store_link(
-            s,
+            work,
+            MemoryCache(ttl_s=60),
             VAULT,
             organization_id=org,
             plan="FREE",

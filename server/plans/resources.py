@@ -1,0 +1,65 @@
+"""Every resource a plan limits, in one explicit catalog.
+
+A counted resource is a table whose rows per organization a plan caps. Listing them here,
+not registering them from the domains that own the tables, means `limits.exceeded()` (a
+downgrade's check) sees every one whichever modules the process imported. Counting is a plain
+SQL count over the owner's model, so plans import models and never domain code.
+
+The crypto, net-worth and goals issues add `wallets` (maxWallets), `asset_accounts`
+(maxAssetAccounts) and `goals` (maxGoals) here, with their models.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.banking.models import FinancialAccount
+from server.budgets.models import Budget
+from server.plans.catalog import Plan
+
+Counter = Callable[[AsyncSession, uuid.UUID], Awaitable[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class CountedResource:
+    """A resource whose number per organization a plan limits."""
+
+    name: str  # plural, snake_case: bank_accounts, budgets
+    limit: Callable[[Plan], int | None]  # None: unlimited on that plan
+    count: Counter  # rows the organization holds now
+    label: str = ""  # singular for messages ("Bank account"); derived from name when empty
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ").removesuffix("s").capitalize()
+
+
+def rows_of(model: Any) -> Counter:
+    """Counts an organization's rows of a model with an `organization_id` column."""
+
+    async def count(s: AsyncSession, organization_id: uuid.UUID) -> int:
+        stmt = (
+            select(func.count()).select_from(model).where(model.organization_id == organization_id)
+        )
+        return int((await s.execute(stmt)).scalar_one())
+
+    return count
+
+
+BANK_ACCOUNTS = CountedResource(
+    name="bank_accounts",
+    limit=lambda plan: plan.limits.max_bank_accounts,
+    count=rows_of(FinancialAccount),
+    label="Bank account",
+)
+BUDGETS = CountedResource(
+    name="budgets", limit=lambda plan: plan.limits.max_budgets, count=rows_of(Budget)
+)
+
+CATALOG: dict[str, CountedResource] = {r.name: r for r in (BANK_ACCOUNTS, BUDGETS)}

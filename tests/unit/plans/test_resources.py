@@ -1,0 +1,29 @@
+"""The counted-resource catalog (server/plans/resources.py) is complete and consistent."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.plans import limits
+from server.plans.catalog import PLANS
+from server.plans.resources import CATALOG
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG))
+def test_every_resource_has_a_limit_or_none_on_every_plan(name):
+    for plan in PLANS:
+        limit = CATALOG[name].limit(plan)
+        assert limit is None or (isinstance(limit, int) and limit >= 0)
+
+
+def test_the_catalog_holds_what_creates_count():
+    assert {"bank_accounts", "budgets"} <= set(CATALOG)
+
+
+def test_an_unknown_resource_is_a_programming_error():
+    with pytest.raises(KeyError):
+        limits.counted("wigdets")
+
+
+def test_every_catalogued_resource_takes_part_in_downgrade_checks():
+    assert set(CATALOG) <= {r.name for r in limits.registered()}
