@@ -12,20 +12,8 @@ local INTERNAL = {
 local IS_INTERNAL = {}
 for _, name in ipairs(INTERNAL) do IS_INTERNAL[name] = true end
 
--- Mappr codes for errors whose server did not render a body (the server always should).
-local CODES = {
-  [400] = "INVALID_INPUT", [401] = "UNAUTHORIZED", [403] = "FORBIDDEN",
-  [404] = "RESOURCE_NOT_FOUND", [409] = "CONFLICT", [413] = "PAYLOAD_TOO_LARGE",
-  [429] = "RATE_LIMIT_EXCEEDED", [499] = "REQUEST_CANCELLED", [500] = "INTERNAL_ERROR",
-  [501] = "NOT_IMPLEMENTED", [503] = "SERVICE_UNAVAILABLE", [504] = "GATEWAY_TIMEOUT",
-}
-local TEXTS = {
-  [400] = "Invalid request", [401] = "Unauthorized", [403] = "Forbidden",
-  [404] = "Resource not found", [409] = "Conflict", [413] = "Request body too large",
-  [429] = "Too many requests", [499] = "Request cancelled", [500] = "Internal server error",
-  [501] = "Not implemented", [503] = "Service temporarily unavailable",
-  [504] = "Gateway timeout",
-}
+-- CODES and TEXTS (status → envelope code and message, for an error whose server rendered no
+-- body) are generated from the status table and prepended (server/contract/edge_replies.py).
 
 local function starts_with(s, prefix)
   return s:sub(1, #prefix) == prefix

@@ -1,6 +1,9 @@
-"""REST error bodies, one renderer per document family (DESIGN.md "Envelope").
+"""REST error bodies, one renderer per error format (DESIGN.md "Envelope"), and what an HTTP
+status means when nothing more is known.
 
 The server renders the body once; Envoy's Lua filter puts it on the wire (envoy/README.md).
+Envoy's own replies and the filter's fallbacks are generated from STATUS_DEFAULTS and the
+services' declared formats (server/contract/edge_replies.py).
 """
 
 from __future__ import annotations
@@ -14,22 +17,34 @@ from server.errors import ErrorSpec
 
 _COMPACT = (",", ":")  # as the transcoder prints success bodies
 PROBLEM_TYPE_BASE = "https://api.dashtam.com/errors/"
-# Seed 003 names the not-found problem `…/errors/not_found`; other codes keep their own name.
+# The not-found problem is `…/errors/not_found`; other codes keep their own name.
 _PROBLEM_SLUGS = {"RESOURCE_NOT_FOUND": "not_found"}
-_TITLES = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    409: "Conflict",
-    422: "Unprocessable Content",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
+# HTTP status → (code, message, problem title), where only a status is known.
+STATUS_DEFAULTS: dict[int, tuple[str, str, str]] = {
+    400: ("INVALID_INPUT", "Invalid request", "Bad Request"),
+    401: ("UNAUTHORIZED", "Unauthorized", "Unauthorized"),
+    403: ("FORBIDDEN", "Forbidden", "Forbidden"),
+    404: ("RESOURCE_NOT_FOUND", "Resource not found", "Not Found"),
+    408: ("REQUEST_TIMEOUT", "Request timed out", "Request Timeout"),
+    409: ("CONFLICT", "Conflict", "Conflict"),
+    413: ("PAYLOAD_TOO_LARGE", "Request body too large", "Content Too Large"),
+    422: ("UNPROCESSABLE", "Unprocessable request", "Unprocessable Content"),
+    429: ("RATE_LIMIT_EXCEEDED", "Too many requests", "Too Many Requests"),
+    431: ("HEADERS_TOO_LARGE", "Request headers too large", "Request Header Fields Too Large"),
+    499: ("REQUEST_CANCELLED", "Request cancelled", "Client Closed Request"),
+    500: ("INTERNAL_ERROR", "Internal server error", "Internal Server Error"),
+    501: ("NOT_IMPLEMENTED", "Not implemented", "Not Implemented"),
+    503: ("SERVICE_UNAVAILABLE", "Service temporarily unavailable", "Service Unavailable"),
+    504: ("GATEWAY_TIMEOUT", "Gateway timeout", "Gateway Timeout"),
 }
 
 
-def _mappr(spec: ErrorSpec, message: str, details: dict[str, Any]) -> dict[str, Any]:
+def problem_slug(code: str) -> str:
+    """The last segment of a problem's `type` URI for an error code."""
+    return _PROBLEM_SLUGS.get(code, code.lower())
+
+
+def _envelope(spec: ErrorSpec, message: str, details: dict[str, Any]) -> dict[str, Any]:
     body: dict[str, Any] = {
         "success": False,
         "error": message,
@@ -41,7 +56,7 @@ def _mappr(spec: ErrorSpec, message: str, details: dict[str, Any]) -> dict[str, 
     return body
 
 
-def _financbase(spec: ErrorSpec, message: str, details: dict[str, Any]) -> dict[str, Any]:
+def _simple(spec: ErrorSpec, message: str, details: dict[str, Any]) -> dict[str, Any]:
     body: dict[str, Any] = {"success": False, "error": message}
     extra = dict(details)
     if "retryAfter" in extra:
@@ -56,8 +71,10 @@ def _problem(
     spec: ErrorSpec, message: str, request_id: str, instance: str | None
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_BASE + _PROBLEM_SLUGS.get(spec.reason, spec.reason.lower()),
-        "title": _TITLES.get(spec.http_status, "Error"),
+        "type": PROBLEM_TYPE_BASE + problem_slug(spec.reason),
+        "title": STATUS_DEFAULTS[spec.http_status][2]
+        if spec.http_status in STATUS_DEFAULTS
+        else "Error",
         "status": spec.http_status,
         "detail": message,
     }
@@ -80,12 +97,10 @@ def render_error(
     if error_format == options_pb2.ERROR_FORMAT_PROBLEM:
         body = _problem(spec, message, request_id, instance)
         return "application/problem+json", json.dumps(body, ensure_ascii=False, separators=_COMPACT)
-    if error_format == options_pb2.ERROR_FORMAT_FINANCBASE:
-        return "application/json", json.dumps(
-            _financbase(spec, message, details), separators=_COMPACT
-        )
+    if error_format == options_pb2.ERROR_FORMAT_SIMPLE:
+        return "application/json", json.dumps(_simple(spec, message, details), separators=_COMPACT)
     return "application/json", json.dumps(
-        _mappr(spec, message, details), ensure_ascii=False, separators=_COMPACT
+        _envelope(spec, message, details), ensure_ascii=False, separators=_COMPACT
     )
 
 

@@ -213,7 +213,7 @@ def _error_response(service: pb.ServiceDescriptorProto, schemas: SchemaBuilder) 
     error_format = _reparse(service.options).Extensions[options_pb2.error_format]
     format_name = options_pb2.ErrorFormat.Name(error_format)
     enum_name = options_pb2.ErrorFormat.DESCRIPTOR.full_name
-    if error_format in (options_pb2.ERROR_FORMAT_UNSPECIFIED, options_pb2.ERROR_FORMAT_MAPPR):
+    if error_format in (options_pb2.ERROR_FORMAT_UNSPECIFIED, options_pb2.ERROR_FORMAT_ENVELOPE):
         if ERROR_ENVELOPE in schemas.index.messages:
             schema = schemas.ref(ERROR_ENVELOPE, request=False)
         else:

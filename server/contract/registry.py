@@ -47,7 +47,7 @@ class MethodSpec:
 
 
 # Methods outside the fingate contract (grpc.health, grpc.reflection): public, Mappr errors.
-_FOREIGN = MethodSpec("", True, frozenset(), 0, options_pb2.ERROR_FORMAT_MAPPR, False)
+_FOREIGN = MethodSpec("", True, frozenset(), 0, options_pb2.ERROR_FORMAT_ENVELOPE, False)
 
 
 def http_rule_of(method: MethodDescriptor) -> tuple[str, str] | None:
@@ -119,7 +119,7 @@ class Registry:
                     public=access.public,
                     user_roles=roles,
                     http_status=opts.Extensions[options_pb2.http_status],
-                    error_format=fmt or options_pb2.ERROR_FORMAT_MAPPR,
+                    error_format=fmt or options_pb2.ERROR_FORMAT_ENVELOPE,
                     server_streaming=method.server_streaming,
                     org_role=org_role,
                     rate_class=_rate_class(

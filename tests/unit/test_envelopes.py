@@ -8,7 +8,7 @@ from server.errors import ERROR_TABLE, EmailAlreadyRegistered, RateLimited
 
 def test_mappr_envelope_without_details_has_no_details_key():
     ctype, body = render_error(
-        options_pb2.ERROR_FORMAT_MAPPR,
+        options_pb2.ERROR_FORMAT_ENVELOPE,
         ERROR_TABLE[EmailAlreadyRegistered],
         "Email already registered",
         {},
@@ -25,7 +25,7 @@ def test_mappr_envelope_without_details_has_no_details_key():
 
 def test_financbase_429_carries_retry_after():
     _, body = render_error(
-        options_pb2.ERROR_FORMAT_FINANCBASE,
+        options_pb2.ERROR_FORMAT_SIMPLE,
         ERROR_TABLE[RateLimited],
         "Rate limit exceeded",
         {"retryAfter": 60, "limitReset": 1},
