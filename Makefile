@@ -69,12 +69,13 @@ $(GEN_STAMP): $(VENV)/.installed $(VALIDATE_JS) $(PROTOS) $(wildcard server/cont
 
 gen: $(GEN_STAMP) ## Python stubs (+ .pyi), the descriptor set Envoy loads, gen/openapi.json.
 
-lint: install gen ## buf lint + format check, ruff, mypy.
+lint: install gen ## buf lint + format check, ruff, mypy, the layer contracts (import-linter).
 	$(BUF) lint gen/fingate.binpb --path fingate
 	$(BUF) format --diff --exit-code
 	$(VENV)/bin/ruff check server tests
 	$(VENV)/bin/ruff format --check server tests
 	$(VENV)/bin/mypy server
+	$(VENV)/bin/lint-imports
 
 fmt: install ## Format protos and Python in place.
 	$(BUF) format -w

@@ -14,6 +14,7 @@ from server import config
 from server.auth.bootstrap import ensure_admin
 from server.db.rls import bypasses_rls
 from server.logs import configure
+from server.organizations.repository import add_personal_organization
 
 log = logging.getLogger("fingate")
 
@@ -23,7 +24,7 @@ async def serve() -> None:
     configure(settings.log_level)
     app = application.build(settings)
     try:
-        await ensure_admin(app.db, settings)
+        await ensure_admin(app.db, settings, add_personal_organization)
         if await bypasses_rls(app.db.engine):
             if settings.is_production:
                 raise config.ConfigError(

@@ -59,6 +59,8 @@ from server.jobs.app import JobQueue
 from server.jobs.stats import queue_stats
 from server.metrics.recorder import RequestMetrics
 from server.organizations.domain import Organizations
+from server.organizations.membership import membership
+from server.organizations.repository import add_personal_organization
 from server.organizations.servicer import OrganizationServicer
 from server.payments.gateway import PaymentGateway
 from server.providers.registry import provider_for
@@ -109,7 +111,7 @@ def build(settings: Settings) -> App:
         ErrorInterceptor(registry),
         EdgeInterceptor(registry, edge_token=settings.edge_token),
         AuthInterceptor(registry, Authenticator(db, settings)),
-        TenantInterceptor(registry, db),
+        TenantInterceptor(registry, db, membership),
         RateLimitInterceptor(registry, policy, limiter),
         ValidationInterceptor(registry),
         IdempotencyInterceptor(registry, db),
@@ -126,7 +128,10 @@ def build(settings: Settings) -> App:
         ],
     )
     auth_service_pb2_grpc.add_AuthServiceServicer_to_server(
-        AuthServicer(Auth(db, settings, jobs, AccountLimits(policy, limiter))), server
+        AuthServicer(
+            Auth(db, settings, jobs, AccountLimits(policy, limiter), add_personal_organization)
+        ),
+        server,
     )
     system_service_pb2_grpc.add_SystemServiceServicer_to_server(
         SystemServicer(db, settings), server
@@ -145,10 +150,11 @@ def build(settings: Settings) -> App:
     cache, vault = make_cache(settings), Vault.from_settings(settings)
     providers = partial(provider_for, settings=settings)
     connection_service_pb2_grpc.add_ConnectionServiceServicer_to_server(
-        ConnectionServicer(Connections(db, jobs, cache, vault, providers, request_sync)), server
+        ConnectionServicer(Connections(db, jobs, cache, vault, providers, request_sync), cache),
+        server,
     )
     account_service_pb2_grpc.add_AccountServiceServicer_to_server(
-        AccountServicer(Accounts(db, cache, vault, providers)), server
+        AccountServicer(Accounts(db, cache, vault, providers), cache), server
     )
     banking_service_pb2_grpc.add_BankingServiceServicer_to_server(
         BankingServicer(Banking(db, jobs, cache, vault, providers)), server

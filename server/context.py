@@ -37,7 +37,7 @@ class Tenant:
 @dataclass(slots=True)
 class AuditNote:
     """The audit entry the call's contract declares, and what the domain adds to it
-    (server/db/unit_of_work.py writes it; server/interceptors/audit.py makes sure of it)."""
+    (server/tenancy/unit_of_work.py writes it; server/interceptors/audit.py makes sure of it)."""
 
     action: str
     target_type: str

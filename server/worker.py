@@ -20,6 +20,7 @@ from procrastinate.exceptions import ConnectorException
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
 from server import config
+from server.budgets import alerts as budget_alerts
 from server.cache.store import make_cache
 from server.db.database import Database
 from server.jobs.app import Runtime, connect
@@ -91,7 +92,9 @@ async def work() -> None:
     schedule_stall_check(settings)
     db = Database(settings.database_url, pool_size=settings.job_concurrency)
     cache = make_cache(settings) if settings.redis_url else None
-    runtime = Runtime(db=db, settings=settings, cache=cache)
+    runtime = Runtime(
+        db=db, settings=settings, cache=cache, transactions_changed=(budget_alerts.notify,)
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

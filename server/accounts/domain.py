@@ -11,27 +11,24 @@ from __future__ import annotations
 import datetime as dt
 import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fingate.accounts.v1 import account_pb2 as pb
-from fingate.accounts.v1 import account_service_pb2 as spb
-from server.accounts import convert
 from server.accounts import repository as repo
-from server.accounts.convert import AccountList
 from server.accounts.types import ACCOUNT_TYPES
 from server.audit.trail import record
+from server.banking import cache_keys as keys
 from server.banking.connections import repository as connections
 from server.banking.models import FinancialAccount
-from server.cache import keys
 from server.cache.store import Cache
 from server.common.ids import parse_id
-from server.context import principal, tenant
+from server.context import tenant
 from server.db.database import Database
-from server.db.unit_of_work import UnitOfWork
 from server.encryption import UnreadableSecret, Vault
 from server.errors import (
     ConnectionNotActive,
@@ -54,6 +51,7 @@ from server.providers.errors import FAILURES, outcome
 from server.providers.registry import BankProvider, UnsupportedProvider
 from server.ratelimit.deferred import charge
 from server.tenancy.session import tenant_transaction
+from server.tenancy.unit_of_work import UnitOfWork
 
 SYNC_INTERVAL = dt.timedelta(minutes=15)
 ACCOUNT_NOT_FOUND = "Account not found"
@@ -66,6 +64,22 @@ class SyncResult:
     updated: int
     unchanged: int
     errors: int
+
+
+def normal_type(account_type: str) -> str:
+    """An account-type filter in the stored form (lower case); InvalidInput for an unknown one."""
+    account_type = account_type.strip().lower()
+    if account_type and account_type not in ACCOUNT_TYPES:
+        raise InvalidInput(
+            [FieldViolation("account_type", f"must be one of {', '.join(ACCOUNT_TYPES)}")],
+            f"account_type must be one of {', '.join(ACCOUNT_TYPES)}",
+        )
+    return account_type
+
+
+def connection_id_of(raw: str) -> uuid.UUID:
+    """A path id; one that is no UUID names no connection."""
+    return _id(raw, CONNECTION_NOT_FOUND)
 
 
 def _id(raw: str, message: str) -> uuid.UUID:
@@ -121,42 +135,35 @@ class Accounts:
         self.vault = vault
         self.providers = providers
 
-    async def listing(self, *, active_only: bool, account_type: str) -> spb.ListAccountsResponse:
-        account_type = account_type.strip().lower()
-        if account_type and account_type not in ACCOUNT_TYPES:
-            raise InvalidInput(
-                [FieldViolation("account_type", f"must be one of {', '.join(ACCOUNT_TYPES)}")],
-                f"account_type must be one of {', '.join(ACCOUNT_TYPES)}",
+    async def listing(self, *, active_only: bool, account_type: str) -> Sequence[Row[Any]]:
+        """The organization's accounts (of one type when given)."""
+        account_type = normal_type(account_type)
+        async with tenant_transaction(self.db) as s:
+            return await repo.accounts(
+                s,
+                tenant().organization_id,
+                connection_id=None,
+                active_only=active_only,
+                subtype=account_type or None,
             )
-        org_id = tenant().organization_id
-        return await self._cached_list(
-            spb.ListAccountsResponse,
-            f"{org_id}|all|{int(active_only)}|{account_type}",
-            org_id,
-            active_only=active_only,
-            subtype=account_type or None,
-        )
 
-    async def by_connection(
-        self, connection_id: str, *, active_only: bool
-    ) -> spb.ListProviderAccountsResponse:
-        cid = _id(connection_id, CONNECTION_NOT_FOUND)
+    async def by_connection(self, cid: uuid.UUID, *, active_only: bool) -> Sequence[Row[Any]]:
+        """One connection's accounts; NotFound for another organization's or an unknown one."""
         org_id = tenant().organization_id
-        return await self._cached_list(
-            spb.ListProviderAccountsResponse,
-            f"{org_id}|connection:{cid}|{int(active_only)}",
-            org_id,
-            connection_id=cid,
-            active_only=active_only,
-        )
+        async with tenant_transaction(self.db) as s:
+            if not await repo.connection_exists(s, org_id, cid):
+                raise NotFound(CONNECTION_NOT_FOUND)
+            return await repo.accounts(
+                s, org_id, connection_id=cid, active_only=active_only, subtype=None
+            )
 
-    async def get(self, account_id: str) -> pb.Account:
+    async def get(self, account_id: str) -> Any:
         aid = _id(account_id, ACCOUNT_NOT_FOUND)
         async with tenant_transaction(self.db) as s:
             row = await repo.account(s, tenant().organization_id, aid)
         if row is None:
             raise NotFound(ACCOUNT_NOT_FOUND)
-        return convert.account(row)
+        return row
 
     async def sync(self, connection_id: str, *, force: bool) -> SyncResult:
         if not connection_id.strip():
@@ -317,36 +324,6 @@ class Accounts:
             return self.vault.unseal(current.account_number_sealed) == number
         except UnreadableSecret:
             return False
-
-    async def _cached_list(
-        self,
-        kind: type[AccountList],
-        variant: str,
-        org_id: uuid.UUID,
-        *,
-        connection_id: uuid.UUID | None = None,
-        active_only: bool,
-        subtype: str | None = None,
-    ) -> AccountList:
-        key = keys.user_accounts(principal().user_id)
-        cached = await self.cache.get(key, variant)
-        if cached is not None:
-            return kind.FromString(cached)
-        async with tenant_transaction(self.db) as s:
-            if connection_id is not None and not await repo.connection_exists(
-                s, org_id, connection_id
-            ):
-                raise NotFound(CONNECTION_NOT_FOUND)
-            rows = await repo.accounts(
-                s,
-                org_id,
-                connection_id=connection_id,
-                active_only=active_only,
-                subtype=subtype,
-            )
-        found = convert.account_list(kind, rows)
-        await self.cache.put(key, variant, found.SerializeToString())
-        return found
 
 
 def _reason(exc: Exception) -> str:

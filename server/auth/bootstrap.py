@@ -6,18 +6,20 @@ import logging
 
 from fingate.auth.v1.auth_service_pb2 import SignUpRequest
 from server.auth import repository as repo
+from server.auth.domain import PersonalWorkspace
 from server.auth.passwords import hash_password
 from server.common.validation import normalize_email
 from server.config import ConfigError, Settings
 from server.contract.constraints import message_plan
 from server.db.database import Database
-from server.organizations.repository import add_personal_organization
 
 log = logging.getLogger("fingate.auth")
 _SETTING = {"email": "ADMIN_EMAIL", "password": "ADMIN_PASSWORD"}
 
 
-async def ensure_admin(db: Database, settings: Settings) -> None:
+async def ensure_admin(
+    db: Database, settings: Settings, personal_workspace: PersonalWorkspace
+) -> None:
     """Idempotent: an existing user keeps its password and is promoted to ADMIN."""
     if not settings.admin_email or not settings.admin_password:
         return
@@ -46,7 +48,7 @@ async def ensure_admin(db: Database, settings: Settings) -> None:
                 email_verified=True,
             )
             if created is not None:  # another server may have created it a moment ago
-                await add_personal_organization(s, created.id)
+                await personal_workspace(s, created.id)
             log.info("admin user created", extra={"email": email})
         elif user.role != "ADMIN":
             await repo.update_user(s, user.id, role="ADMIN")

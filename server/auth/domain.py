@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -19,13 +20,12 @@ from server.common.validation import normalize_email, normalize_phone, parse_dat
 from server.config import Settings
 from server.context import Principal
 from server.db.database import Database
-from server.db.unit_of_work import UnitOfWork
 from server.errors import EmailAlreadyRegistered, InvalidCredentials, InvalidToken, Unauthenticated
 from server.jobs.app import JobQueue
 from server.mail import outbox
 from server.mail.delivery import request_delivery
-from server.organizations.repository import add_personal_organization
 from server.ratelimit.accounts import RESET_MAIL, SIGN_IN_FAILURES, AccountLimits
+from server.tenancy.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,16 +49,27 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# Creates a new user's personal workspace in the sign-up's transaction: the organizations
+# domain's, passed in by the composition (server/app.py) so auth does not depend on it.
+PersonalWorkspace = Callable[[AsyncSession, uuid.UUID], Awaitable[object]]
+
+
 class Auth:
     """The auth use cases over one database, settings, the mail outbox and the job queue."""
 
     def __init__(
-        self, db: Database, settings: Settings, jobs: JobQueue, account_limits: AccountLimits
+        self,
+        db: Database,
+        settings: Settings,
+        jobs: JobQueue,
+        account_limits: AccountLimits,
+        personal_workspace: PersonalWorkspace,
     ):
         self.db = db
         self.settings = settings
         self.jobs = jobs
         self.account_limits = account_limits
+        self.personal_workspace = personal_workspace
 
     async def sign_up(self, data: SignUpInput) -> tuple[User, SessionTokens]:
         """Creates a USER on FREE, opens a session, queues the verification mail."""
@@ -81,7 +92,7 @@ class Auth:
             )
             if user is None:
                 raise EmailAlreadyRegistered()
-            await add_personal_organization(s, user.id)
+            await self.personal_workspace(s, user.id)
             work.audit(target_id=user.id, actor_id=user.id)
             tokens = await self._open_session(s, user)
             token, token_hash = new_opaque_token()

@@ -31,13 +31,13 @@ from server.common.pagination import PageRequest
 from server.common.validation import Violations
 from server.context import tenant
 from server.db.database import Database
-from server.db.unit_of_work import UnitOfWork
 from server.encryption import Vault
 from server.errors import FieldViolation, InvalidInput, NotFound
 from server.jobs.app import JobQueue
 from server.providers.base import ProviderAccount, ProviderError
 from server.providers.errors import refused_input
 from server.tenancy.session import tenant_reads, tenant_transaction
+from server.tenancy.unit_of_work import UnitOfWork
 
 # What a client is told to expect; a sync of a few months of transactions takes seconds, a
 # first full sync of a large item a few minutes.

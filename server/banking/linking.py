@@ -17,14 +17,13 @@ from typing import Any, Protocol
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.banking import cache_keys as keys
 from server.banking import repository as repo
 from server.banking.sync.requests import request_sync
-from server.cache import keys
 from server.cache.store import Cache
 from server.common.ids import new_id
 from server.context import principal, tenant
 from server.db.database import Database
-from server.db.unit_of_work import UnitOfWork
 from server.encryption import Vault
 from server.errors import (
     SyncInProgress,
@@ -37,6 +36,7 @@ from server.providers.base import (
     ProviderAccount,
 )
 from server.tenancy.session import tenant_transaction
+from server.tenancy.unit_of_work import UnitOfWork
 
 
 class TellerAdapter(Protocol):

@@ -27,11 +27,11 @@ from server.common.pagination import PageRequest, page_request
 from server.common.validation import Violations, parse_date
 from server.context import principal, tenant
 from server.db.database import Database
-from server.db.unit_of_work import UnitOfWork
 from server.errors import NotFound
 from server.plans import limits
 from server.plans.resources import BUDGETS
 from server.tenancy.session import tenant_transaction
+from server.tenancy.unit_of_work import UnitOfWork
 
 STATUSES = ("ON_TRACK", "AT_RISK", "EXCEEDED")
 

@@ -1,7 +1,8 @@
 """Every successful call of an RPC that declares an audit entry writes it, once.
 
-The domain's unit of work writes it in the transaction of the change (server/db/unit_of_work.py);
-a call whose domain marked no transaction gets it here, in one of its own, after it succeeded.
+The domain's unit of work writes it in the transaction of the change
+(server/tenancy/unit_of_work.py); a call whose domain marked no transaction gets it here, in one
+of its own, after it succeeded.
 Inside the idempotency interceptor: a replayed answer ran nothing and writes nothing."""
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import grpc
 from server.context import AuditNote, current_call
 from server.contract.registry import MethodSpec, Registry
 from server.db.database import Database
-from server.db.unit_of_work import write_owed_audit
 from server.interceptors.base import CallInterceptor
+from server.tenancy.unit_of_work import write_owed_audit
 
 
 class AuditInterceptor(CallInterceptor):

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 
-from server.auth.authenticator import Authenticator
-from server.context import current_call
+from server.context import Principal, current_call
 from server.contract.registry import MethodSpec, Registry
 from server.errors import Forbidden
 from server.interceptors.base import CallInterceptor
+
+
+class Authenticator(Protocol):
+    """Turns an `authorization` header into the caller, or raises Unauthenticated: the auth
+    domain answers it (server/auth/authenticator.py)."""
+
+    async def authenticate(self, authorization: str | None) -> Principal: ...
 
 
 class AuthInterceptor(CallInterceptor):

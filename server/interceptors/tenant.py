@@ -11,27 +11,38 @@ organization, through server.context.tenant().
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
+from asyncpg import Connection
 
-from server.context import current_call, principal
+from server.context import Tenant, current_call, principal
 from server.contract.registry import ORG_ROLE_RANK, MethodSpec, Registry
 from server.db.database import Database
 from server.errors import Forbidden, NotFound
 from server.interceptors.base import CallInterceptor
-from server.tenancy import repository
 from server.tenancy.sources import read_sources, requested_organization
 
 _FIELD = "organization_id"
 
 
+class Membership(Protocol):
+    """The caller's tenant in an organization (their personal one when None), None when not a
+    member: the organizations domain answers it (server/organizations/membership.py)."""
+
+    def __call__(
+        self, conn: Connection, *, user_id: uuid.UUID, organization_id: uuid.UUID | None
+    ) -> Awaitable[Tenant | None]: ...
+
+
 class TenantInterceptor(CallInterceptor):
-    def __init__(self, registry: Registry, db: Database):
+    def __init__(self, registry: Registry, db: Database, membership: Membership):
         super().__init__(registry)
         self._db = db
+        self._membership = membership
 
     @asynccontextmanager
     async def around(
@@ -48,7 +59,7 @@ class TenantInterceptor(CallInterceptor):
             )
             wanted = requested_organization(named)
             async with self._db.driver() as conn:
-                found = await repository.membership(
+                found = await self._membership(
                     conn, user_id=principal().user_id, organization_id=wanted
                 )
             if found is None:

@@ -8,8 +8,10 @@ as a process (the server, the worker, a test) uses the queue.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +19,7 @@ import procrastinate
 import psycopg_pool
 from procrastinate import JobContext, PsycopgConnector, RetryStrategy
 from procrastinate.exceptions import AlreadyEnqueued
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.cache.store import Cache
 from server.config import Settings
@@ -24,12 +27,14 @@ from server.db.database import Database
 from server.jobs.conninfo import psycopg_conninfo
 
 log = logging.getLogger("fingate.jobs")
+TransactionsChanged = Callable[[AsyncSession, uuid.UUID, dt.date], Awaitable[int]]
 
 # Modules whose import registers tasks; the worker imports them all before it starts.
 TASK_MODULES = [
     "server.mail.delivery",
     "server.auth.resets",
     "server.jobs.maintenance",
+    "server.housekeeping",
     "server.banking.sync.tasks",
     "server.banking.connections.revocation",
 ]
@@ -50,6 +55,10 @@ class Runtime:
     # The shared (Redis) cache whose keys jobs invalidate; None without REDIS_URL, where each
     # server process's memory cache is out of a worker's reach and expires by its TTL.
     cache: Cache | None = None
+    # Run in a bank sync's transaction when it changed an organization's transactions (the
+    # budgets' alert mails): (session bound to the organization, organization, today) → mails
+    # queued. Wired by the worker (server/worker.py), so banking does not import budgets.
+    transactions_changed: tuple[TransactionsChanged, ...] = ()
 
 
 def runtime(context: JobContext) -> Runtime:

@@ -17,7 +17,6 @@ from server.common.validation import normalize_email
 from server.config import Settings
 from server.context import principal, tenant
 from server.db.database import Database
-from server.db.unit_of_work import UnitOfWork
 from server.errors import Conflict, Forbidden, InvalidToken, NotFound
 from server.jobs.app import JobQueue
 from server.mail import outbox
@@ -26,6 +25,7 @@ from server.organizations import mails
 from server.organizations import repository as repo
 from server.organizations.models import Invitation, Member, Organization
 from server.tenancy.session import bind_organization
+from server.tenancy.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,8 @@
 A counted resource is a table whose rows per organization a plan caps. Listing them here,
 not registering them from the domains that own the tables, means `limits.exceeded()` (a
 downgrade's check) sees every one whichever modules the process imported. Counting is a plain
-SQL count over the owner's model, so plans import models and never domain code.
+SQL count over the owner's table, named here (plans sit below the domains that own the tables
+and import none of them; tests/unit/plans checks that each table exists with that column).
 
 The crypto, net-worth and goals issues add `wallets` (maxWallets), `asset_accounts`
 (maxAssetAccounts) and `goals` (maxGoals) here, with their models.
@@ -14,13 +15,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import column, func, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.banking.models import FinancialAccount
-from server.budgets.models import Budget
 from server.plans.catalog import Plan
 
 Counter = Callable[[AsyncSession, uuid.UUID], Awaitable[int]]
@@ -40,26 +38,30 @@ class CountedResource:
         return self.label or self.name.replace("_", " ").removesuffix("s").capitalize()
 
 
-def rows_of(model: Any) -> Counter:
-    """Counts an organization's rows of a model with an `organization_id` column."""
+def rows_of(table_name: str) -> Counter:
+    """Counts an organization's rows of a table with an `organization_id` column."""
+    rows = table(table_name, column("organization_id"))
 
     async def count(s: AsyncSession, organization_id: uuid.UUID) -> int:
         stmt = (
-            select(func.count()).select_from(model).where(model.organization_id == organization_id)
+            select(func.count()).select_from(rows).where(rows.c.organization_id == organization_id)
         )
         return int((await s.execute(stmt)).scalar_one())
 
     return count
 
 
+# The table each resource counts (tests/unit/plans checks them against the models).
+TABLES = {"bank_accounts": "financial_accounts", "budgets": "budgets"}
+
 BANK_ACCOUNTS = CountedResource(
     name="bank_accounts",
     limit=lambda plan: plan.limits.max_bank_accounts,
-    count=rows_of(FinancialAccount),
+    count=rows_of(TABLES["bank_accounts"]),
     label="Bank account",
 )
 BUDGETS = CountedResource(
-    name="budgets", limit=lambda plan: plan.limits.max_budgets, count=rows_of(Budget)
+    name="budgets", limit=lambda plan: plan.limits.max_budgets, count=rows_of(TABLES["budgets"])
 )
 
 CATALOG: dict[str, CountedResource] = {r.name: r for r in (BANK_ACCOUNTS, BUDGETS)}

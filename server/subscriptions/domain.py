@@ -29,13 +29,13 @@ from server.auth.models import User
 from server.common.validation import Violations
 from server.context import Principal
 from server.db.database import Database
-from server.db.unit_of_work import UnitOfWork
 from server.errors import Conflict, FieldViolation, InvalidInput, NotFound, Unauthenticated
 from server.payments.gateway import PaymentGateway, PaymentMethodRejected
 from server.plans import catalog, limits
 from server.plans.catalog import Plan
 from server.subscriptions import repository as repo
 from server.subscriptions.models import Subscription
+from server.tenancy.unit_of_work import UnitOfWork
 
 _PAYMENT_METHOD_ID = re.compile(r"^[A-Za-z0-9_]{1,255}$")
 _PLAN_IDS = ", ".join(p.id for p in catalog.PLANS)

@@ -33,9 +33,9 @@ from server.devstack.postgres import as_role
 from server.devstack.process import spawn, stop_process
 from server.devstack.stack import Stack
 from server.jobs.app import Runtime
+from server.organizations import membership as tenancy_repository
 from server.providers.base import ProviderAccount, TransactionPage
 from server.providers.plaid import PlaidProvider
-from server.tenancy import repository as tenancy_repository
 from tests.bench import bank_data, pgbench, wrk
 from tests.bench.cpu import CpuMeter
 from tests.bench.runners import Unexpected, run_sequential

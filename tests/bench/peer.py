@@ -18,8 +18,8 @@ from pydantic import BaseModel
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+import server.schema as _every_table  # noqa: F401
 from server.banking.models import BankTransaction, FinancialAccount
-from server.db import metadata as _every_table  # noqa: F401
 
 
 class TransactionOut(BaseModel):

@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlalchemy import insert, text
 
+import server.schema as _every_table  # noqa: F401  (foreign keys resolve by name)
 from server.banking.models import BankConnection, BankTransaction, FinancialAccount
 from server.common.ids import new_id
 from server.config import DEV_ENCRYPTION_KEY
-from server.db import metadata as _every_table  # noqa: F401  (foreign keys resolve by name)
 from server.db.database import Database
 from server.encryption import Vault
 

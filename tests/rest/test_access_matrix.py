@@ -18,7 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-import server.db.metadata  # noqa: F401  (the banking factories' foreign keys)
+import server.schema  # noqa: F401  (the banking factories' foreign keys)
 from tests.factories.auth import SignedUp, sign_up, unique_email
 from tests.factories.banking import insert_account, insert_connection
 from tests.factories.organizations import add_member, create_org, invite

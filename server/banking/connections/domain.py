@@ -9,24 +9,21 @@ every member. Another organization's connection is 404, like an unknown id.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
-from fingate.banking.v1 import connection_pb2 as pb
-from fingate.banking.v1 import connection_service_pb2 as spb
-from server.banking.connections import convert
+from server.banking import cache_keys as keys
 from server.banking.connections import repository as repo
 from server.banking.connections.revocation import queue_revocation
 from server.banking.models import BankConnection
-from server.cache import keys
 from server.cache.store import Cache
 from server.common.ids import parse_id
-from server.common.pagination import page_request, pagination
+from server.common.pagination import PageRequest
 from server.context import principal, tenant
 from server.db.database import Database
-from server.db.unit_of_work import UnitOfWork
 from server.encryption import UnreadableSecret, Vault
 from server.errors import (
     ConnectionAlreadyExists,
@@ -42,6 +39,7 @@ from server.providers.base import ProviderError
 from server.providers.errors import unavailable
 from server.providers.registry import BankProvider, UnsupportedProvider
 from server.tenancy.session import tenant_transaction
+from server.tenancy.unit_of_work import UnitOfWork
 
 STATUSES = ("ACTIVE", "DISCONNECTED", "FAILED")
 PROVIDER_NAMES = {"PLAID": "Plaid", "TELLER": "Teller", "MX": "MX"}
@@ -86,6 +84,13 @@ def provider_name(provider: str) -> str:
     return PROVIDER_NAMES.get(provider, provider.title())
 
 
+@dataclass(frozen=True, slots=True)
+class ConnectionPage:
+    rows: Sequence[Any]  # connection rows (server/banking/connections/repository.py)
+    page: PageRequest
+    total: int
+
+
 class Connections:
     def __init__(
         self,
@@ -103,47 +108,26 @@ class Connections:
         self.providers = providers
         self.request_sync = request_sync
 
-    async def listing(
-        self, *, status: str, page: int | None, limit: int | None
-    ) -> spb.ListConnectionsResponse:
-        """A page of the organization's connections (cached under `user:{userId}:connections`,
-        field organization|status|page|limit)."""
-        status = status.upper()
-        pg = page_request(page, limit)
-        org_id = tenant().organization_id
-        key = keys.user_connections(principal().user_id)
-        variant = f"{org_id}|{status}|{pg.page}|{pg.limit}"
-        cached = await self.cache.get(key, variant)
-        if cached is not None:
-            return spb.ListConnectionsResponse.FromString(cached)
+    async def listing(self, *, status: str, page: PageRequest) -> ConnectionPage:
+        """A page of the organization's connections, newest first."""
         async with tenant_transaction(self.db) as s:
             rows, total = await repo.page(
-                s, org_id, status=status or None, offset=pg.offset, limit=pg.limit
+                s,
+                tenant().organization_id,
+                status=status.upper() or None,
+                offset=page.offset,
+                limit=page.limit,
             )
-        found = spb.ListConnectionsResponse(
-            success=True,
-            data=[convert.view(r) for r in rows],
-            pagination=pagination(pg, total),
-        )
-        await self.cache.put(key, variant, found.SerializeToString())
-        return found
+        return ConnectionPage(rows, page, total)
 
-    async def get(self, connection_id: str) -> pb.ConnectionView:
-        cid = connection_id_of(connection_id)
-        org_id = tenant().organization_id
-        key, variant = keys.connection(cid), str(org_id)
-        cached = await self.cache.get(key, variant)
-        if cached is not None:
-            return pb.ConnectionView.FromString(cached)
+    async def get(self, cid: uuid.UUID) -> BankConnection:
         async with tenant_transaction(self.db) as s:
-            conn = await repo.get(s, org_id, cid)
-            if conn is None:
-                raise ConnectionNotFound()
-            found = convert.view(conn)
-        await self.cache.put(key, variant, found.SerializeToString())
-        return found
+            conn = await repo.get(s, tenant().organization_id, cid)
+        if conn is None:
+            raise ConnectionNotFound()
+        return conn
 
-    async def reconnect(self, connection_id: str) -> pb.ConnectionView:
+    async def reconnect(self, connection_id: str) -> BankConnection:
         cid = connection_id_of(connection_id)
         org_id = tenant().organization_id
         async with tenant_transaction(self.db) as s:
@@ -178,7 +162,7 @@ class Connections:
                 pass  # a sync of this connection is already on its way
             return await self._changed(work, conn, org_id)
 
-    async def disconnect(self, connection_id: str) -> pb.ConnectionView:
+    async def disconnect(self, connection_id: str) -> BankConnection:
         cid = connection_id_of(connection_id)
         org_id = tenant().organization_id
         async with UnitOfWork(self.db) as work:
@@ -209,13 +193,13 @@ class Connections:
 
     async def _changed(
         self, work: UnitOfWork, conn: BankConnection, organization_id: uuid.UUID
-    ) -> pb.ConnectionView:
-        """After a change to a connection, in its unit of work: the audited resource, the
-        documented cache keys the change makes stale, and the answer."""
+    ) -> BankConnection:
+        """After a change to a connection, in its unit of work: the audited resource and the
+        documented cache keys the change makes stale."""
         work.audit(target_id=conn.id)
         members = await keys.member_ids(work.session, organization_id)
         work.invalidate(self.cache, keys.after_connection_change(conn.id, conn.user_id, members))
-        return convert.view(conn)
+        return conn
 
     async def _changeable(
         self, s: Any, org_id: uuid.UUID, cid: uuid.UUID, *, lock: bool

@@ -21,7 +21,7 @@ from procrastinate import JobContext
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.banking.sync.requests import lock_for
+from server.banking.sync.locks import lock_for
 from server.encryption import UnreadableSecret, Vault
 from server.jobs import queues
 from server.jobs.app import RETRY, app, runtime

@@ -24,10 +24,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
+from server.banking import cache_keys
 from server.banking.models import BankConnection, BankSyncLog, BankSyncState, FinancialAccount
 from server.banking.sync import store
-from server.budgets import alerts as budget_alerts
-from server.cache import keys as cache_keys
 from server.encryption import Vault
 from server.jobs.app import Runtime
 from server.mail.delivery import request_delivery_from_worker
@@ -441,7 +440,8 @@ async def _succeed(
         await bind_organization(s, organization_id)
         await _hold(s, connection_id)
         if result.added or result.modified or result.removed:
-            mails = await budget_alerts.notify(s, organization_id, finished.date())
+            for hook in rt.transactions_changed:
+                mails += await hook(s, organization_id, finished.date())
         await s.execute(
             update(BankConnection)
             .where(BankConnection.id == connection_id)

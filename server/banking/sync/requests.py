@@ -15,15 +15,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.banking.models import BankConnection, BankSyncState
+from server.banking.sync.locks import lock_for
+from server.banking.sync.tasks import sync_connection
 from server.errors import SyncInProgress
 from server.jobs.app import JobQueue
 
 SYNC_TYPES = ("full", "incremental")
 STALE_AFTER = dt.timedelta(minutes=15)
-
-
-def lock_for(connection_id: uuid.UUID) -> str:
-    return f"bank-sync:{connection_id}"
 
 
 async def request_sync(
@@ -40,9 +38,6 @@ async def request_sync(
     Raises SyncInProgress while one is queued or running. `s` is the caller's tenant
     transaction; the state row is written in it.
     """
-    # Late: the task module imports this one (lock_for).
-    from server.banking.sync.tasks import sync_connection
-
     # The job is queued on its own connection and may start before this transaction commits;
     # holding the connection row first makes that job wait for our commit, instead of a
     # deadlock between its connection lock and our sync-state row (whose foreign key points

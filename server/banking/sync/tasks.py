@@ -9,7 +9,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import text
 
 from server.banking.sync import engine
-from server.banking.sync.requests import lock_for
+from server.banking.sync.locks import lock_for
 from server.jobs import queues
 from server.jobs.app import RETRY, app, runtime
 

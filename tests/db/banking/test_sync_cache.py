@@ -3,8 +3,8 @@ that every server process reads."""
 
 from __future__ import annotations
 
+from server.banking import cache_keys as keys
 from server.banking.sync import engine
-from server.cache import keys
 from server.cache.store import RedisCache
 from server.jobs.app import Runtime
 from tests.factories.banking import plaid_connection

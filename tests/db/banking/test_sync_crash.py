@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from procrastinate.jobs import Status
 from sqlalchemy import text
 
-from server.banking.sync.requests import lock_for
+from server.banking.sync.locks import lock_for
 from server.db.rls import APP_ROLE
 from server.devstack.postgres import as_role
 from server.devstack.process import spawn, stop_process

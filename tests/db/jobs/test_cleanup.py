@@ -1,4 +1,4 @@
-"""maintenance.prune: old used or expired tokens, old sent mail and expired idempotency keys
+"""housekeeping.prune: old used or expired tokens, old sent mail and expired idempotency keys
 go, the rest stays."""
 
 import datetime as dt
@@ -7,8 +7,8 @@ from sqlalchemy import insert, select
 
 from server.auth import repository as repo
 from server.auth.models import ActionToken, RefreshToken
+from server.housekeeping import Pruned, prune
 from server.idempotency.models import idempotency_keys
-from server.jobs.maintenance import Pruned, prune
 from server.mail.models import OutboxMail
 from tests.factories.auth import unique_email
 

@@ -10,7 +10,7 @@ import grpc
 import pytest
 from google.protobuf import struct_pb2
 
-import server.db.metadata  # noqa: F401  (the factories' foreign keys)
+import server.schema  # noqa: F401  (the factories' foreign keys)
 from fingate.banking.v1 import banking_service_pb2 as pb
 from fingate.banking.v1 import banking_service_pb2_grpc
 from tests.factories.banking import Txn, insert_transactions

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import httpx
 
 # Every table on the metadata: a bulk insert resolves the foreign keys of the banking tables.
-import server.db.metadata  # noqa: F401
+import server.schema  # noqa: F401
 from server.db.database import Database
 from tests.factories.auth import SignedUp, sign_up
 from tests.factories.banking import insert_account, insert_connection

@@ -27,3 +27,13 @@ def test_an_unknown_resource_is_a_programming_error():
 
 def test_every_catalogued_resource_takes_part_in_downgrade_checks():
     assert set(CATALOG) <= {r.name for r in limits.registered()}
+
+
+def test_each_resource_counts_an_existing_table_by_organization():
+    import server.schema  # noqa: F401  (every model on the metadata)
+    from server.plans.resources import TABLES
+    from server.schema import metadata
+
+    assert set(TABLES) == set(CATALOG)
+    for table_name in TABLES.values():
+        assert "organization_id" in metadata.tables[table_name].c

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-import server.db.metadata  # noqa: F401  (every table, so foreign keys resolve)
+import server.schema  # noqa: F401  (every table, so foreign keys resolve)
 from server.banking.models import (
     BankConnection,
     BankSyncLog,

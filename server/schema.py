@@ -1,4 +1,6 @@
-"""Every domain's tables on one MetaData, for migrations."""
+"""Every table on one MetaData, for migrations and for code that needs every foreign key
+resolved (factories, benchmarks). A composition module: the platform (server/db) does not
+import the domains; this imports them all."""
 
 from server.audit import models as _audit  # noqa: F401
 from server.auth import models as _auth  # noqa: F401
