@@ -40,15 +40,10 @@ from server.errors import (
 )
 from server.plans import limits
 from server.plans.resources import BANK_ACCOUNTS
-from server.providers.base import (
-    ACCOUNT_SUBTYPES,
-    AccessRevoked,
-    LoginRequired,
-    ProviderAccount,
-)
+from server.providers.base import ACCOUNT_SUBTYPES, ProviderAccount
 from server.providers.base import ACCOUNT_TYPES as COARSE_TYPES
-from server.providers.errors import FAILURES, outcome
-from server.providers.registry import BankProvider, UnsupportedProvider
+from server.providers.errors import FAILURES, Kind, classify, translate
+from server.providers.registry import BankProvider
 from server.ratelimit.deferred import charge
 from server.tenancy.session import tenant_transaction
 from server.tenancy.unit_of_work import UnitOfWork
@@ -224,21 +219,20 @@ class Accounts:
     ) -> list[ProviderAccount]:
         try:
             adapter = self.providers(provider)
-        except UnsupportedProvider as exc:
-            raise InvalidInput([FieldViolation("connection_id", str(exc))], str(exc)) from None
-        try:
             token = self.vault.unseal(sealed)
             return await adapter.accounts(token)
         except FAILURES as exc:
-            status = outcome(exc).connection_status
+            found = classify(exc)
+            status = found.connection_status
             if status is None:
-                raise ProviderFailure() from None
-            permanent = status == "FAILED"
+                # A stored token refused without a word on its grant is nothing the caller
+                # can fix: the provider failed it, like an outage.
+                raise translate(exc, field="connection_id", refused=ProviderFailure()) from None
             # The call fails, but what the provider said about the connection is a change of
             # its own, audited as such (the call's declared entry is for a sync that happened).
             async with UnitOfWork(self.db) as work:
                 s = work.session
-                await repo.set_connection_status(s, cid, status, _reason(exc))
+                await repo.set_connection_status(s, cid, status, _REASONS[found])
                 await record(
                     s,
                     action=f"bank_connection.{status.lower()}",
@@ -249,15 +243,7 @@ class Accounts:
                 )
                 members = await keys.member_ids(s, org_id)
                 work.invalidate(self.cache, keys.after_connection_change(cid, None, members))
-            if permanent:
-                raise ConnectionNotActive(
-                    "The provider no longer grants access; the connection is now failed "
-                    "and must be linked again"
-                ) from None
-            raise ConnectionNotActive(
-                "The provider requires the user to sign in again; the connection is now "
-                "disconnected"
-            ) from None
+            raise ConnectionNotActive(_NOW_INACTIVE[status]) from None
 
     async def _upsert(
         self,
@@ -326,9 +312,16 @@ class Accounts:
             return False
 
 
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, LoginRequired):
-        return "The institution requires the user to sign in again"
-    if isinstance(exc, AccessRevoked):
-        return "The provider no longer grants access to this connection"
-    return "The stored access token cannot be read"
+# What a connection records as its last error when a sync finds it refused (by Kind), and
+# what the caller is told it became (by its new status).
+_REASONS = {
+    Kind.LOGIN_REQUIRED: "The institution requires the user to sign in again",
+    Kind.REVOKED: "The provider no longer grants access to this connection",
+    Kind.TOKEN_UNREADABLE: "The stored access token cannot be read",
+}
+_NOW_INACTIVE = {
+    "DISCONNECTED": "The provider requires the user to sign in again; the connection is now "
+    "disconnected",
+    "FAILED": "The provider no longer grants access; the connection is now failed and must "
+    "be linked again",
+}

@@ -34,8 +34,8 @@ from server.db.database import Database
 from server.encryption import Vault
 from server.errors import FieldViolation, InvalidInput, NotFound
 from server.jobs.app import JobQueue
-from server.providers.base import ProviderAccount, ProviderError
-from server.providers.errors import refused_input
+from server.providers.base import ProviderAccount
+from server.providers.errors import FAILURES, translate
 from server.tenancy.session import tenant_reads, tenant_transaction
 from server.tenancy.unit_of_work import UnitOfWork
 
@@ -133,8 +133,8 @@ class Banking:
         e = _enrollment(enrollment)
         try:
             accounts = await self._teller().accounts(e.access_token)
-        except ProviderError as error:
-            raise refused_input(error, field="enrollment.accessToken") from None
+        except FAILURES as error:
+            raise translate(error, field="enrollment.accessToken") from None
         return Preview(e, accounts)
 
     async def connect(self, enrollment: Enrollment, selected_ids: list[str]) -> Linked:
@@ -146,8 +146,8 @@ class Banking:
             link = await teller.link_from_enrollment(
                 e.access_token, e.enrollment_id, e.institution_id, e.institution_name
             )
-        except ProviderError as error:
-            raise refused_input(error, field="enrollment.accessToken") from None
+        except FAILURES as error:
+            raise translate(error, field="enrollment.accessToken") from None
         unknown = [i for i in selected if i not in offered]
         if unknown:
             raise InvalidInput(

@@ -21,8 +21,7 @@ from server.db.database import Database
 from server.encryption import Vault
 from server.errors import FieldViolation, InvalidInput
 from server.jobs.app import JobQueue
-from server.providers.base import ProviderError
-from server.providers.errors import refused_input
+from server.providers.errors import FAILURES, translate
 
 # Seed 004 "Get Available Providers" lists these; only PLAID connects in this version.
 DOCUMENTED = ("QUICKBOOKS", "PLAID")
@@ -67,8 +66,8 @@ class Integrations:
         try:
             link = await plaid.exchange(public_token)
             accounts = await plaid.accounts(link.access_token)
-        except ProviderError as error:
-            raise refused_input(error, field="code") from None
+        except FAILURES as error:
+            raise translate(error, field="code") from None
         linked = await link_and_sync(
             self.db,
             self.jobs,

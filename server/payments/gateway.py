@@ -12,23 +12,21 @@ from dataclasses import dataclass
 import stripe
 
 from server.config import Settings
-from server.errors import ServiceUnavailable
+from server.providers.payment_errors import (
+    PaymentMethodDeclined,
+    PaymentMethodRejected,
+    PaymentsUnavailable,
+)
 
 log = logging.getLogger("fingate.payments")
 # The library narrates every request and every refused card at INFO; our own warnings cover
 # what an operator needs, and the one JSON line per RPC covers the rest.
 logging.getLogger("stripe").setLevel(logging.WARNING)
 
-UNAVAILABLE_MESSAGE = "Payment provider unavailable"
 
-
-class PaymentMethodRejected(Exception):
-    """The provider refuses the payment method; the caller can try another one."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code  # card_declined, resource_missing, …
-        self.message = message
+def _rejected(code: str, violation: str) -> PaymentMethodRejected:
+    kind = PaymentMethodDeclined if code == PaymentMethodDeclined.code else PaymentMethodRejected
+    return kind(violation, code=code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,26 +65,26 @@ class PaymentGateway:
     async def verify_payment_method(self, payment_method_id: str) -> PaymentMethod:
         """The payment method if the provider accepts it.
 
-        Raises PaymentMethodRejected (declined, unknown) or ServiceUnavailable (provider down,
-        misconfigured, or failing).
+        Raises PaymentMethodRejected (declined, unknown) or PaymentsUnavailable (provider down,
+        misconfigured, or failing); server/providers/errors.py says what each means to a caller.
         """
         if not self._configured:
-            raise ServiceUnavailable(UNAVAILABLE_MESSAGE)
+            raise PaymentsUnavailable()
         try:
             found = await self._client.v1.payment_methods.retrieve_async(payment_method_id)
         except stripe.CardError as exc:
-            raise PaymentMethodRejected(exc.code or "card_declined", "was declined") from None
+            raise _rejected(exc.code or "card_declined", "was declined") from None
         except stripe.InvalidRequestError as exc:
             if exc.http_status == 404:
-                raise PaymentMethodRejected(
+                raise _rejected(
                     exc.code or "resource_missing", "is not a known payment method"
                 ) from None
             log.warning("payment provider refused the request: %s", exc.code)
-            raise ServiceUnavailable(UNAVAILABLE_MESSAGE) from None
+            raise PaymentsUnavailable() from None
         except stripe.StripeError as exc:
             # Connection refused, timeout, 5xx, bad API key: nothing the caller can fix.
             log.warning("payment provider error: %s", type(exc).__name__)
-            raise ServiceUnavailable(UNAVAILABLE_MESSAGE) from None
+            raise PaymentsUnavailable() from None
         card = found.card if found.type == "card" else None
         return PaymentMethod(
             id=found.id,

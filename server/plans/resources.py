@@ -6,8 +6,8 @@ downgrade's check) sees every one whichever modules the process imported. Counti
 SQL count over the owner's table, named here (plans sit below the domains that own the tables
 and import none of them; tests/unit/plans checks that each table exists with that column).
 
-The crypto, net-worth and goals issues add `wallets` (maxWallets), `asset_accounts`
-(maxAssetAccounts) and `goals` (maxGoals) here, with their models.
+Each resource `x` is limited by the plans' `max_x` (PlanLimits); tests/unit/plans checks that
+every limit the plans state is counted here or listed in NOT_YET_COUNTED.
 """
 
 from __future__ import annotations
@@ -65,3 +65,8 @@ BUDGETS = CountedResource(
 )
 
 CATALOG: dict[str, CountedResource] = {r.name: r for r in (BANK_ACCOUNTS, BUDGETS)}
+
+# Limits the plans already state for resources that have no table yet. The crypto, goals and
+# net-worth issues each move theirs into CATALOG above, with a counter over their model:
+# wallets (maxWallets), goals (maxGoals), asset_accounts (maxAssetAccounts).
+NOT_YET_COUNTED: tuple[str, ...] = ("wallets", "goals", "asset_accounts")

@@ -1,17 +1,46 @@
 """What a provider's failure means, in one table: to a caller, to a stored connection, to a job.
 
-Adapters turn their SDK's exceptions into the ProviderError family (server/providers/base.py);
-this module is the only place that turns those into the error table (server/errors.py). A new
-provider adds its exceptions to the family, or a row here, and every caller agrees at once.
+Adapters turn their client library's exceptions into the ProviderError family
+(server/providers/base.py, server/providers/payment_errors.py); this module is the only place that
+turns that family into the error table (server/errors.py). Each row names an exception and its
+Kind; the Kind says what a stored connection becomes and whether the grant is gone, the row
+what a refused caller or an outage is told:
+
+    exception                  kind              connection    caller is told
+    LoginRequired              LOGIN_REQUIRED    DISCONNECTED  refused
+    AccessRevoked              REVOKED           FAILED        refused (grant gone)
+    UnreadableSecret           TOKEN_UNREADABLE  FAILED        refused
+    InvalidCredentials         INVALID_INPUT     unchanged     refused (grant gone)
+    PaymentMethodDeclined      INVALID_INPUT     -             400 "Payment method was declined"
+    PaymentMethodRejected      INVALID_INPUT     -             400 "Payment method not found"
+    UnsupportedProvider        UNSUPPORTED       -             400 naming the field
+    PaymentsUnavailable        OUTAGE            -             503 SERVICE_UNAVAILABLE
+    MutationDuringPagination,
+    ProviderUnavailable,
+    ProviderError              OUTAGE            unchanged     503 PROVIDER_ERROR
+
+"Refused" is the caller's bad input naming the field the credentials came in, unless the
+caller says what a refusal of credentials it did not give means (a reconnect's "expired").
+
+A provider to come (a crypto portfolio API, OAuth apps, another payment rail) subclasses the
+family and adds its rows here; tests/unit/providers/test_errors.py fails for a subclass without
+a row of its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
 from server.encryption import UnreadableSecret
-from server.errors import DomainError, FieldViolation, InvalidInput, ProviderFailure
+from server.errors import (
+    DomainError,
+    FieldViolation,
+    InvalidInput,
+    ProviderFailure,
+    ServiceUnavailable,
+)
 from server.providers.base import (
     AccessRevoked,
     InvalidCredentials,
@@ -20,64 +49,133 @@ from server.providers.base import (
     ProviderError,
     ProviderUnavailable,
 )
+from server.providers.payment_errors import (
+    UNAVAILABLE_MESSAGE,
+    PaymentMethodDeclined,
+    PaymentMethodRejected,
+    PaymentsUnavailable,
+)
+from server.providers.registry import UnsupportedProvider
 
 
 class Kind(Enum):
-    """How a failure is handled."""
+    """What a failure means, whoever meets it."""
 
-    # The provider refuses the credentials it was given; retrying cannot help.
-    REFUSED = "refused"
-    # The provider (or the road to it) failed; the same call may work later.
-    OUTAGE = "outage"
+    LOGIN_REQUIRED = "login_required"  # the user must sign in at the institution again
+    REVOKED = "revoked"  # the provider holds no grant for the token any more
+    TOKEN_UNREADABLE = "token_unreadable"  # no configured key opens the stored token
+    INVALID_INPUT = "invalid_input"  # the provider refuses what it was given (token, card)
+    UNSUPPORTED = "unsupported"  # no adapter for the provider (MX: coming soon)
+    OUTAGE = "outage"  # the provider, or the road to it, failed; the same call may work later
+
+    @property
+    def refused(self) -> bool:
+        """The credentials were refused: no retry can help, the caller must act."""
+        return self in _REFUSED
+
+    @property
+    def connection_status(self) -> str | None:
+        """What a stored connection becomes: DISCONNECTED (the user signs in again), FAILED
+        (it must be linked anew), or None (unchanged; an outage is counted, not a status)."""
+        return _CONNECTION_STATUS.get(self)
+
+    @property
+    def grant_gone(self) -> bool:
+        """The provider holds no grant for the token: revoking it again is done."""
+        return self in (Kind.REVOKED, Kind.INVALID_INPUT)
+
+
+_REFUSED = frozenset({Kind.LOGIN_REQUIRED, Kind.REVOKED, Kind.TOKEN_UNREADABLE, Kind.INVALID_INPUT})
+_CONNECTION_STATUS = {
+    Kind.LOGIN_REQUIRED: "DISCONNECTED",
+    Kind.REVOKED: "FAILED",
+    # A stored token we can no longer decrypt is as good as revoked.
+    Kind.TOKEN_UNREADABLE: "FAILED",
+}
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class Refusal:
+    """What a caller whose credentials were refused is told: a violation of the field they
+    came in (None: the error's own text) and the error's message."""
+
+    violation: str | None
+    message: str
+
+    def answer(self, error: Exception, field: str) -> InvalidInput:
+        violation = self.violation if self.violation is not None else str(error)
+        return InvalidInput([FieldViolation(field, violation)], self.message)
+
+
+CREDENTIALS_REFUSED = Refusal(
+    "was not accepted by the provider", "The provider did not accept the credentials"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    error: type[Exception]
     kind: Kind
-    # What a stored connection becomes: DISCONNECTED (the user signs in again), FAILED (it
-    # must be linked anew), or None (unchanged).
-    connection_status: str | None = None
-    # The provider holds no grant for the token any more (revoking it again is done).
-    grant_gone: bool = False
+    refusal: Refusal = CREDENTIALS_REFUSED
+    # The answer to an outage: 503 with Retry-After (ServiceUnavailable's).
+    outage: Callable[[], ServiceUnavailable] = ProviderFailure
 
 
 # Most specific first; the first row an error is an instance of applies.
-OUTCOMES: tuple[tuple[type[Exception], Outcome], ...] = (
-    (LoginRequired, Outcome(Kind.REFUSED, "DISCONNECTED")),
-    (AccessRevoked, Outcome(Kind.REFUSED, "FAILED", grant_gone=True)),
-    # A stored token we can no longer decrypt is as good as revoked.
-    (UnreadableSecret, Outcome(Kind.REFUSED, "FAILED")),
-    (InvalidCredentials, Outcome(Kind.REFUSED, grant_gone=True)),
-    (MutationDuringPagination, Outcome(Kind.OUTAGE)),
-    (ProviderUnavailable, Outcome(Kind.OUTAGE)),
-    (ProviderError, Outcome(Kind.OUTAGE)),
+ROWS: tuple[Row, ...] = (
+    Row(LoginRequired, Kind.LOGIN_REQUIRED),
+    Row(AccessRevoked, Kind.REVOKED),
+    Row(UnreadableSecret, Kind.TOKEN_UNREADABLE),
+    Row(InvalidCredentials, Kind.INVALID_INPUT),
+    Row(
+        PaymentMethodDeclined,
+        Kind.INVALID_INPUT,
+        # 400, not 402: seed 004's status table has no 402, and the caller fixes it the way it
+        # fixes any bad field, by sending another payment method.
+        refusal=Refusal(None, "Payment method was declined"),
+    ),
+    Row(
+        PaymentMethodRejected, Kind.INVALID_INPUT, refusal=Refusal(None, "Payment method not found")
+    ),
+    Row(UnsupportedProvider, Kind.UNSUPPORTED),
+    # The payment provider's outage is the service's (SERVICE_UNAVAILABLE): PROVIDER_ERROR
+    # names a bank aggregator.
+    Row(PaymentsUnavailable, Kind.OUTAGE, outage=lambda: ServiceUnavailable(UNAVAILABLE_MESSAGE)),
+    Row(MutationDuringPagination, Kind.OUTAGE),
+    Row(ProviderUnavailable, Kind.OUTAGE),
+    Row(ProviderError, Kind.OUTAGE),
 )
 
-# The failures this table knows: what callers catch around a provider call.
-FAILURES: tuple[type[Exception], ...] = (ProviderError, UnreadableSecret)
+# What callers catch around a provider call: every failure the table knows.
+FAILURES: tuple[type[Exception], ...] = (ProviderError, UnreadableSecret, UnsupportedProvider)
 
 
-def outcome(error: Exception) -> Outcome:
-    for kind, found in OUTCOMES:
-        if isinstance(error, kind):
-            return found
+def row_for(error: Exception) -> Row:
+    for row in ROWS:
+        if isinstance(error, row.error):
+            return row
     raise TypeError(f"not a provider failure: {type(error).__name__}")
 
 
-def refused_input(error: Exception, *, field: str) -> DomainError:
-    """A failure of a call made with credentials the caller just gave (a public token, an
-    enrollment): refused ones are the caller's bad input naming `field`; anything else is the
-    provider's failure, 503 with Retry-After."""
-    if outcome(error).kind is Kind.REFUSED:
-        return InvalidInput(
-            [FieldViolation(field, "was not accepted by the provider")],
-            "The provider did not accept the credentials",
-        )
-    return ProviderFailure()
+def classify(error: Exception) -> Kind:
+    """The classification of a failure: for callers that record it rather than answer it
+    (the sync engine, revocation, an account sync's connection status)."""
+    return row_for(error).kind
 
 
-def unavailable(error: Exception) -> DomainError | None:
-    """The caller's answer to an outage (503 with Retry-After); None for a refusal, which the
-    caller answers in terms of its own resource (a connection now disconnected, a token that
-    expired)."""
-    return ProviderFailure() if outcome(error).kind is Kind.OUTAGE else None
+def translate(error: Exception, *, field: str, refused: DomainError | None = None) -> DomainError:
+    """What a caller is told when a provider call made for it failed.
+
+    `field` is the request field a refusal or an unsupported provider names (the one the
+    credentials came in). `refused` is the answer to refused credentials the caller did not
+    give itself (a stored token): the caller's bad input is then the wrong answer. Outages are
+    503 with Retry-After, as the error's row says.
+    """
+    row = row_for(error)
+    if row.kind is Kind.OUTAGE:
+        return row.outage()
+    if row.kind is Kind.UNSUPPORTED:
+        return InvalidInput([FieldViolation(field, str(error))], str(error))
+    if refused is not None:
+        return refused
+    return row.refusal.answer(error, field)

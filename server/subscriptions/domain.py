@@ -30,9 +30,10 @@ from server.common.validation import Violations
 from server.context import Principal
 from server.db.database import Database
 from server.errors import Conflict, FieldViolation, InvalidInput, NotFound, Unauthenticated
-from server.payments.gateway import PaymentGateway, PaymentMethodRejected
+from server.payments.gateway import PaymentGateway
 from server.plans import catalog, limits
 from server.plans.catalog import Plan
+from server.providers.errors import FAILURES, translate
 from server.subscriptions import repository as repo
 from server.subscriptions.models import Subscription
 from server.tenancy.unit_of_work import UnitOfWork
@@ -224,18 +225,8 @@ class Subscriptions:
     async def _verify_payment_method(self, payment_method_id: str) -> None:
         try:
             await self.payments.verify_payment_method(payment_method_id)
-        except PaymentMethodRejected as rejected:
-            message = (
-                "Payment method was declined"
-                if rejected.code == "card_declined"
-                else "Payment method not found"
-            )
-            # 400 INVALID_INPUT, not 402: seed 004's status table has no 402, and the caller
-            # fixes it the way it fixes any bad field, by sending another payment method.
-            # PROVIDER_ERROR would say the provider failed, which it did not.
-            raise InvalidInput(
-                [FieldViolation("paymentMethodId", rejected.message)], message=message
-            ) from None
+        except FAILURES as exc:
+            raise translate(exc, field="paymentMethodId") from None
 
     async def _lock_user(self, s: AsyncSession, principal: Principal) -> User:
         user = await repo.lock_user(s, principal.user_id)

@@ -24,20 +24,17 @@ from server.common.ids import parse_id
 from server.common.pagination import PageRequest
 from server.context import principal, tenant
 from server.db.database import Database
-from server.encryption import UnreadableSecret, Vault
+from server.encryption import Vault
 from server.errors import (
     ConnectionAlreadyExists,
     ConnectionNotActive,
     ConnectionNotFound,
-    FieldViolation,
     Forbidden,
-    InvalidInput,
     SyncInProgress,
 )
 from server.jobs.app import JobQueue
-from server.providers.base import ProviderError
-from server.providers.errors import unavailable
-from server.providers.registry import BankProvider, UnsupportedProvider
+from server.providers.errors import FAILURES, translate
+from server.providers.registry import BankProvider
 from server.tenancy.session import tenant_transaction
 from server.tenancy.unit_of_work import UnitOfWork
 
@@ -223,13 +220,8 @@ class Connections:
         )
         try:
             token = self.vault.unseal(sealed)
-        except UnreadableSecret:
-            raise expired from None
-        try:
             adapter = self.providers(provider)
-        except UnsupportedProvider as exc:
-            raise InvalidInput([FieldViolation("provider", str(exc))], str(exc)) from None
-        try:
             await adapter.check(token)
-        except ProviderError as exc:
-            raise (unavailable(exc) or expired) from None
+        except FAILURES as exc:
+            # The token is the stored one: refused, it has expired, whatever the provider says.
+            raise translate(exc, field="provider", refused=expired) from None

@@ -22,12 +22,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.banking.sync.locks import lock_for
-from server.encryption import UnreadableSecret, Vault
+from server.encryption import Vault
 from server.jobs import queues
 from server.jobs.app import RETRY, app, runtime
-from server.providers.base import ProviderError
-from server.providers.errors import outcome
-from server.providers.registry import UnsupportedProvider, provider_for
+from server.providers.errors import FAILURES, Kind, classify
+from server.providers.registry import provider_for
 
 log = logging.getLogger("fingate.banking.revocation")
 
@@ -67,17 +66,17 @@ async def revoke_access(
     try:
         token = Vault.from_settings(settings).unseal(sealed_token)
         adapter = provider_for(provider, settings)
-    except (UnreadableSecret, UnsupportedProvider) as exc:
-        # Nothing a retry can change; the reason stays in the job's log line.
-        log.warning(
-            "revocation impossible",
-            extra={"connection_id": connection_id, "error": type(exc).__name__},
-        )
-        return "impossible"
-    try:
         await adapter.remove(token)
-    except ProviderError as exc:
-        if outcome(exc).grant_gone:
+    except FAILURES as exc:
+        found = classify(exc)
+        if found.grant_gone:
             return "already revoked"  # what this job wanted
+        if found in (Kind.TOKEN_UNREADABLE, Kind.UNSUPPORTED):
+            # Nothing a retry can change; the reason stays in the job's log line.
+            log.warning(
+                "revocation impossible",
+                extra={"connection_id": connection_id, "error": type(exc).__name__},
+            )
+            return "impossible"
         raise
     return "revoked"

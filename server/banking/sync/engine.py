@@ -38,7 +38,7 @@ from server.providers.base import (
     ProviderError,
     TransactionPage,
 )
-from server.providers.errors import outcome
+from server.providers.errors import classify
 from server.providers.registry import BankProvider, provider_for
 from server.tenancy.session import bind_organization
 
@@ -143,7 +143,7 @@ async def sync(
                 rt, adapter, token, organization_id, connection_id, cursor, result
             )
         except ProviderError as exc:
-            status = outcome(exc).connection_status
+            status = classify(exc).connection_status
             if status is not None:  # no retry can help: the user must act
                 await _fail(
                     rt, organization_id, connection_id, exc, job_id, sync_type, started, status

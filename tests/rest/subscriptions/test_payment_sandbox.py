@@ -9,6 +9,8 @@ import stripe
 from server.config import SANDBOX_PAYMENTS_API_KEY
 from server.errors import ServiceUnavailable
 from server.payments.gateway import PaymentGateway, PaymentMethodRejected
+from server.providers.errors import translate
+from server.providers.payment_errors import PaymentMethodDeclined, PaymentsUnavailable
 
 
 @pytest.fixture
@@ -70,9 +72,11 @@ async def test_gateway__maps_each_answer(stack):
         with pytest.raises(PaymentMethodRejected) as declined:
             await gateway.verify_payment_method("pm_card_declined")
         assert declined.value.code == "card_declined"
+        assert isinstance(declined.value, PaymentMethodDeclined)
         with pytest.raises(PaymentMethodRejected) as missing:
             await gateway.verify_payment_method("card_123")
         assert missing.value.code == "resource_missing"
+        assert not isinstance(missing.value, PaymentMethodDeclined)
     finally:
         await gateway.close()
 
@@ -91,7 +95,10 @@ async def test_gateway__provider_trouble_is_service_unavailable(stack, case):
         "unconfigured": lambda: _gateway(stack.sandbox_url, ""),
     }[case]()
     try:
-        with pytest.raises(ServiceUnavailable):
+        with pytest.raises(PaymentsUnavailable) as caught:
             await gateway.verify_payment_method("pm_card_visa")
+        answer = translate(caught.value, field="paymentMethodId")
+        assert type(answer) is ServiceUnavailable
+        assert answer.message == "Payment provider unavailable"
     finally:
         await gateway.close()

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+import server.payments.gateway  # noqa: F401  (every adapter's errors are defined)
+import server.providers.plaid  # noqa: F401
+import server.providers.teller  # noqa: F401
 from server.encryption import UnreadableSecret
-from server.errors import InvalidInput, ProviderFailure
+from server.errors import (
+    ConnectionAlreadyExists,
+    InvalidInput,
+    ProviderFailure,
+    ServiceUnavailable,
+    spec_for,
+)
 from server.providers.base import (
     AccessRevoked,
     InvalidCredentials,
@@ -14,40 +23,136 @@ from server.providers.base import (
     ProviderError,
     ProviderUnavailable,
 )
-from server.providers.errors import Kind, outcome, refused_input, unavailable
+from server.providers.errors import FAILURES, ROWS, Kind, classify, translate
+from server.providers.payment_errors import (
+    PaymentMethodDeclined,
+    PaymentMethodRejected,
+    PaymentsUnavailable,
+)
+from server.providers.registry import UnsupportedProvider
+
+# Each row: the error, its kind, what a stored connection becomes, whether the grant is gone.
+EXPECTED = [
+    (LoginRequired("sign in again"), Kind.LOGIN_REQUIRED, "DISCONNECTED", False),
+    (AccessRevoked("item removed"), Kind.REVOKED, "FAILED", True),
+    (UnreadableSecret("key rotated away"), Kind.TOKEN_UNREADABLE, "FAILED", False),
+    (InvalidCredentials("bad public token"), Kind.INVALID_INPUT, None, True),
+    (PaymentMethodDeclined("was declined"), Kind.INVALID_INPUT, None, True),
+    (
+        PaymentMethodRejected("is not a known payment method", code="resource_missing"),
+        Kind.INVALID_INPUT,
+        None,
+        True,
+    ),
+    (UnsupportedProvider("MX is coming soon"), Kind.UNSUPPORTED, None, False),
+    (PaymentsUnavailable(), Kind.OUTAGE, None, False),
+    (MutationDuringPagination("restart"), Kind.OUTAGE, None, False),
+    (ProviderUnavailable("503"), Kind.OUTAGE, None, False),
+    (ProviderError("unexpected answer"), Kind.OUTAGE, None, False),
+]
 
 
 @pytest.mark.parametrize(
     ("error", "kind", "status", "grant_gone"),
-    [
-        (LoginRequired("sign in again"), Kind.REFUSED, "DISCONNECTED", False),
-        (AccessRevoked("item removed"), Kind.REFUSED, "FAILED", True),
-        (UnreadableSecret("key rotated away"), Kind.REFUSED, "FAILED", False),
-        (InvalidCredentials("bad public token"), Kind.REFUSED, None, True),
-        (MutationDuringPagination("restart"), Kind.OUTAGE, None, False),
-        (ProviderUnavailable("503"), Kind.OUTAGE, None, False),
-        (ProviderError("unexpected answer"), Kind.OUTAGE, None, False),
-    ],
+    EXPECTED,
+    ids=[type(e).__name__ for e, *_ in EXPECTED],
 )
 def test_each_row(error, kind, status, grant_gone):
-    found = outcome(error)
-    assert (found.kind, found.connection_status, found.grant_gone) == (kind, status, grant_gone)
+    found = classify(error)
+    assert (found, found.connection_status, found.grant_gone) == (kind, status, grant_gone)
+    assert isinstance(error, FAILURES)
 
 
-def test_credentials_the_caller_gave_are_its_bad_input_unless_the_provider_failed():
-    refused = refused_input(InvalidCredentials("no"), field="code")
-    assert isinstance(refused, InvalidInput)
-    assert [(v.field, v.message) for v in refused.violations] == [
-        ("code", "was not accepted by the provider")
-    ]
-    assert isinstance(refused_input(ProviderUnavailable("down"), field="code"), ProviderFailure)
+def test_every_row_is_named_here():
+    assert [row.error for row in ROWS] == [type(e) for e, *_ in EXPECTED]
 
 
-def test_outages_are_503_and_refusals_are_left_to_the_caller():
-    assert isinstance(unavailable(ProviderUnavailable("down")), ProviderFailure)
-    assert unavailable(LoginRequired("again")) is None
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_every_provider_error_has_a_row_of_its_own():
+    # A new provider's error must say what it means, not fall through to "outage".
+    rows = {row.error for row in ROWS}
+    missing = [c.__qualname__ for c in _subclasses(ProviderError) if c not in rows]
+    assert missing == []
+
+
+def test_rows_are_most_specific_first():
+    for i, row in enumerate(ROWS):
+        for earlier in ROWS[:i]:
+            assert not issubclass(row.error, earlier.error), (row.error, earlier.error)
+
+
+def test_refused_credentials_the_caller_gave_are_its_bad_input_naming_the_field():
+    for error in (LoginRequired("x"), AccessRevoked("x"), InvalidCredentials("x")):
+        answer = translate(error, field="code")
+        assert isinstance(answer, InvalidInput)
+        assert answer.message == "The provider did not accept the credentials"
+        assert [(v.field, v.message) for v in answer.violations] == [
+            ("code", "was not accepted by the provider")
+        ]
+
+
+def test_refused_payment_methods_say_why_in_their_own_words():
+    declined = translate(PaymentMethodDeclined("was declined"), field="paymentMethodId")
+    assert isinstance(declined, InvalidInput)
+    assert declined.message == "Payment method was declined"
+    assert declined.details == {"errors": [{"field": "paymentMethodId", "message": "was declined"}]}
+    unknown = translate(
+        PaymentMethodRejected("is not a known payment method", code="resource_missing"),
+        field="paymentMethodId",
+    )
+    assert isinstance(unknown, InvalidInput)
+    assert unknown.message == "Payment method not found"
+    assert unknown.details == {
+        "errors": [{"field": "paymentMethodId", "message": "is not a known payment method"}]
+    }
+
+
+def test_refused_stored_credentials_get_the_callers_own_answer():
+    expired = ConnectionAlreadyExists("Plaid access token has expired")
+    for error in (
+        LoginRequired("x"),
+        AccessRevoked("x"),
+        InvalidCredentials("x"),
+        UnreadableSecret("x"),
+    ):
+        assert translate(error, field="provider", refused=expired) is expired
+
+
+@pytest.mark.parametrize(
+    "error", [MutationDuringPagination("x"), ProviderUnavailable("x"), ProviderError("x")]
+)
+def test_a_bank_aggregators_outage_is_503_provider_error(error):
+    expired = ConnectionAlreadyExists("not for outages")
+    for answer in (
+        translate(error, field="code"),
+        translate(error, field="provider", refused=expired),
+    ):
+        assert type(answer) is ProviderFailure
+        assert (spec_for(answer).http_status, spec_for(answer).reason) == (503, "PROVIDER_ERROR")
+        assert answer.retry_after > 0
+
+
+def test_the_payment_providers_outage_is_503_service_unavailable():
+    answer = translate(PaymentsUnavailable(), field="paymentMethodId")
+    assert type(answer) is ServiceUnavailable
+    assert answer.message == "Payment provider unavailable"
+    assert (spec_for(answer).http_status, spec_for(answer).reason) == (503, "SERVICE_UNAVAILABLE")
+    assert answer.retry_after > 0
+
+
+def test_an_unsupported_provider_is_bad_input_naming_the_field_even_for_stored_tokens():
+    error = UnsupportedProvider("MX is coming soon; supported: PLAID, TELLER")
+    answer = translate(error, field="provider", refused=ConnectionAlreadyExists())
+    assert isinstance(answer, InvalidInput)
+    assert answer.message == str(error)
+    assert [(v.field, v.message) for v in answer.violations] == [("provider", str(error))]
 
 
 def test_anything_else_is_no_provider_failure():
     with pytest.raises(TypeError):
-        outcome(ValueError("not ours"))
+        classify(ValueError("not ours"))
