@@ -65,6 +65,20 @@ def _user_id(raw: str) -> uuid.UUID:
     return found
 
 
+async def _locked_member(
+    s: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[Organization, Member, str]:
+    """The organization (locked: role changes and removals of one organization queue up, so
+    none can leave it without an OWNER), the member and their email; NotFound when either is
+    gone."""
+    org = await repo.get_organization(s, org_id, lock=True)
+    found = await repo.get_member(s, org_id, user_id) if org else None
+    if org is None or found is None:
+        raise NotFound("Member not found")
+    member, email = found
+    return org, member, email
+
+
 class Organizations:
     def __init__(self, db: Database, settings: Settings, jobs: JobQueue):
         self.db = db
@@ -184,11 +198,7 @@ class Organizations:
         org_id = tenant().organization_id
         async with UnitOfWork(self.db) as work:
             s = work.session
-            org = await repo.get_organization(s, org_id, lock=True)
-            found = await repo.get_member(s, org_id, user_id) if org else None
-            if org is None or found is None:
-                raise NotFound("Member not found")
-            member, email = found
+            org, member, email = await _locked_member(s, org_id, user_id)
             if member.role == "OWNER" and new_role != "OWNER":
                 await self._hand_over(s, org, user_id)
             updated = await repo.set_role(s, member.id, new_role)
@@ -204,11 +214,7 @@ class Organizations:
         org_id = tenant().organization_id
         async with UnitOfWork(self.db) as work:
             s = work.session
-            org = await repo.get_organization(s, org_id, lock=True)
-            found = await repo.get_member(s, org_id, user_id) if org else None
-            if org is None or found is None:
-                raise NotFound("Member not found")
-            member, _ = found
+            org, member, _ = await _locked_member(s, org_id, user_id)
             if member.role == "OWNER":
                 await self._hand_over(s, org, user_id)
             await repo.delete_member(s, member.id)
