@@ -126,6 +126,20 @@ def _texts_with_controls(message: Message, prefix: str) -> Iterator[str]:
                     yield from _texts_with_controls(item, f"{path}.{key}.")
 
 
+def carries_text(descriptor: Descriptor, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether a message type can hold a string anywhere (nested, repeated, map): requests of
+    a type that cannot need no text check."""
+    for field in descriptor.fields:
+        kind = _kind(field)
+        if kind in ("string", "strings", "map"):
+            return True
+        nested = field.message_type
+        if kind in ("message", "messages") and nested is not None:
+            if nested.full_name not in seen and carries_text(nested, seen | {descriptor.full_name}):
+                return True
+    return False
+
+
 @cache
 def _kind(field: FieldDescriptor) -> str | None:
     """How to walk a field: string(s), message(s), map, or None (nothing textual)."""

@@ -404,6 +404,11 @@ class Constraints:
         seen: dict[str, MessagePlan] = {}
         self._plans = {d.full_name: message_plan(d, seen) for d in request_types}
 
+    def declares(self, descriptor: Descriptor) -> bool:
+        """Whether requests of this type have any declared rule to check."""
+        plan = self._plans.get(descriptor.full_name)
+        return plan is not None and bool(plan.fields)
+
     def violations(self, request: Message) -> list[FieldViolation]:
         plan = self._plans.get(request.DESCRIPTOR.full_name)
         if plan is None or not plan.fields:

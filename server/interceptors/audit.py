@@ -25,6 +25,9 @@ class AuditInterceptor(CallInterceptor):
         super().__init__(registry)
         self._db = db
 
+    def applies(self, spec: MethodSpec) -> bool:
+        return spec.audit is not None
+
     @asynccontextmanager
     async def around(
         self, spec: MethodSpec, request: Any, context: grpc.aio.ServicerContext[Any, Any]

@@ -28,6 +28,9 @@ class AuthInterceptor(CallInterceptor):
         super().__init__(registry)
         self._authenticator = authenticator
 
+    def applies(self, spec: MethodSpec) -> bool:
+        return not spec.public
+
     @asynccontextmanager
     async def around(
         self, spec: MethodSpec, request: Any, context: grpc.aio.ServicerContext[Any, Any]

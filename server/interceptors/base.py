@@ -25,6 +25,10 @@ class CallInterceptor(grpc.aio.ServerInterceptor, ABC):
 
     def __init__(self, registry: Registry):
         self.registry = registry
+        # method → (the inner handler, ours around it). grpc asks every interceptor on every
+        # call; the inner handler of a method is the same object each time, so the wrapper
+        # (closures, a method handler) is built once per method, not per call.
+        self._wrapped: dict[str, tuple[Any, grpc.RpcMethodHandler[Any, Any]]] = {}
 
     @abstractmethod
     def around(
@@ -37,6 +41,11 @@ class CallInterceptor(grpc.aio.ServerInterceptor, ABC):
     ) -> None:
         """Hook for the moment before the first byte of the response."""
 
+    def applies(self, spec: MethodSpec) -> bool:
+        """Whether the rule concerns this RPC at all (its contract options decide). A rule
+        that does not leaves the handler unwrapped: no per-call cost for it."""
+        return True
+
     async def intercept_service(
         self,
         continuation: Callable[
@@ -47,7 +56,19 @@ class CallInterceptor(grpc.aio.ServerInterceptor, ABC):
         handler = await continuation(handler_call_details)
         if handler is None:
             return None
-        spec = self.registry.get(handler_call_details.method)
+        method = handler_call_details.method
+        known = self._wrapped.get(method)
+        if known is not None and known[0] is handler:
+            return known[1]
+        wrapped = self._wrap(self.registry.get(method), handler)
+        self._wrapped[method] = (handler, wrapped)
+        return wrapped
+
+    def _wrap(
+        self, spec: MethodSpec, handler: grpc.RpcMethodHandler[Any, Any]
+    ) -> grpc.RpcMethodHandler[Any, Any]:
+        if not self.applies(spec):
+            return handler
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
                 self.wrap_unary(spec, cast(Unary, handler.unary_unary)),

@@ -25,6 +25,9 @@ class EdgeInterceptor(CallInterceptor):
         super().__init__(registry)
         self._edge_token = edge_token.encode()
 
+    def applies(self, spec: MethodSpec) -> bool:
+        return bool(self._edge_token)
+
     @asynccontextmanager
     async def around(
         self, spec: MethodSpec, request: Any, context: grpc.aio.ServicerContext[Any, Any]

@@ -59,6 +59,9 @@ class IdempotencyInterceptor(CallInterceptor):
         self._db = db
         self._types = {s.path: _response_type(s.path) for s in registry.specs() if s.idempotent}
 
+    def applies(self, spec: MethodSpec) -> bool:
+        return spec.idempotent
+
     @asynccontextmanager
     async def around(self, spec: MethodSpec, request: Any, context: Ctx) -> AsyncIterator[None]:
         yield  # streaming RPCs: the registry refuses `idempotent` on them

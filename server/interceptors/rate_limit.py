@@ -26,6 +26,9 @@ class RateLimitInterceptor(CallInterceptor):
         self._policy = policy
         self._limiter = limiter
 
+    def applies(self, spec: MethodSpec) -> bool:
+        return spec.rate_class is not None
+
     @asynccontextmanager
     async def around(
         self, spec: MethodSpec, request: Any, context: grpc.aio.ServicerContext[Any, Any]

@@ -46,6 +46,9 @@ class RetryInterceptor(CallInterceptor):
     ) -> AsyncIterator[None]:
         yield  # streams pass through; unary calls go through wrap_unary
 
+    def applies(self, spec: MethodSpec) -> bool:
+        return not (spec.idempotent or spec.server_streaming)
+
     def wrap_unary(self, spec: MethodSpec, inner: Unary) -> Unary:
         if spec.idempotent or spec.server_streaming:
             return inner

@@ -44,6 +44,9 @@ class TenantInterceptor(CallInterceptor):
         self._db = db
         self._membership = membership
 
+    def applies(self, spec: MethodSpec) -> bool:
+        return spec.org_role is not None
+
     @asynccontextmanager
     async def around(
         self, spec: MethodSpec, request: Any, context: grpc.aio.ServicerContext[Any, Any]

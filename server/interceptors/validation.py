@@ -16,7 +16,7 @@ from typing import Any
 import grpc
 from google.protobuf.message import Message
 
-from server.common.validation import text_violations
+from server.common.validation import carries_text, text_violations
 from server.contract.constraints import Constraints
 from server.contract.registry import MethodSpec, Registry
 from server.errors import InvalidInput
@@ -27,6 +27,17 @@ class ValidationInterceptor(CallInterceptor):
     def __init__(self, registry: Registry):
         super().__init__(registry)
         self._constraints = Constraints(s.request for s in registry.specs() if s.request)
+        # Requests that can hold neither text nor a declared rule (GetCurrentUser's, SignOut's)
+        # leave this interceptor out of their chain.
+        self._checked = {
+            s.path
+            for s in registry.specs()
+            if s.request is not None
+            and (carries_text(s.request) or self._constraints.declares(s.request))
+        }
+
+    def applies(self, spec: MethodSpec) -> bool:
+        return spec.path in self._checked
 
     @asynccontextmanager
     async def around(
