@@ -23,13 +23,13 @@ from fingate.integrations.v1 import integration_service_pb2, integration_service
 from fingate.organizations.v1 import organization_service_pb2, organization_service_pb2_grpc
 from fingate.subscriptions.v1 import subscription_service_pb2, subscription_service_pb2_grpc
 from fingate.system.v1 import system_service_pb2, system_service_pb2_grpc
-from server.accounts.domain import Accounts
 from server.accounts.servicer import AccountServicer
 from server.admin.domain import Admin
 from server.admin.servicer import AdminServicer
 from server.auth.authenticator import Authenticator
 from server.auth.domain import Auth
 from server.auth.servicer import AuthServicer
+from server.banking.api import BankingApi
 from server.banking.connections.domain import Connections
 from server.banking.connections.servicer import ConnectionServicer
 from server.banking.domain import Banking
@@ -42,7 +42,6 @@ from server.config import Settings
 from server.contract.registry import Registry
 from server.db.database import Database
 from server.encryption import Vault
-from server.integrations.domain import Integrations
 from server.integrations.servicer import IntegrationServicer
 from server.interceptors.audit import AuditInterceptor
 from server.interceptors.auth import AuthInterceptor
@@ -153,14 +152,16 @@ def build(settings: Settings) -> App:
         ConnectionServicer(Connections(db, jobs, cache, vault, providers, request_sync), cache),
         server,
     )
+    # The account operations and the integrations are facades over banking's public API.
+    banking_api = BankingApi(db, jobs, cache, vault, providers)
     account_service_pb2_grpc.add_AccountServiceServicer_to_server(
-        AccountServicer(Accounts(db, cache, vault, providers), cache), server
+        AccountServicer(banking_api, cache), server
     )
     banking_service_pb2_grpc.add_BankingServiceServicer_to_server(
         BankingServicer(Banking(db, jobs, cache, vault, providers)), server
     )
     integration_service_pb2_grpc.add_IntegrationServiceServicer_to_server(
-        IntegrationServicer(Integrations(db, jobs, cache, vault, providers)), server
+        IntegrationServicer(banking_api), server
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -1,15 +1,18 @@
-"""Account rows → Dashtam's shapes: money as two-decimal strings, totals summed as Decimal."""
+"""Bank accounts → Dashtam's shapes: money as two-decimal strings, totals summed as Decimal."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from fingate.accounts.v1 import account_pb2 as pb
 from fingate.accounts.v1 import account_service_pb2 as spb
 from server.accounts.types import flags
-from server.banking.connections.convert import NULL, rfc3339, text_or_null, time_or_null
+from server.banking.api import AccountRecord, SyncCounts
+from server.common.nulls import NULL, text_or_null, time_or_null
+from server.common.time import rfc3339
 
 _CENTS = Decimal("0.01")
 
@@ -18,9 +21,9 @@ def money(value: Decimal) -> str:
     return str(value.quantize(_CENTS))
 
 
-def account(row: Any) -> pb.Account:
+def account(row: AccountRecord) -> pb.Account:
     f = flags(row.type, row.subtype)
-    has_available = row.available_balance is not None
+    available = row.available_balance
     return pb.Account(
         id=str(row.id),
         connection_id=str(row.connection_id),
@@ -31,10 +34,8 @@ def account(row: Any) -> pb.Account:
         currency=row.currency,
         balance_amount=money(row.balance),
         balance_currency=row.currency,
-        available_balance_amount=(
-            text_or_null(money(row.available_balance)) if has_available else NULL
-        ),
-        available_balance_currency=text_or_null(row.currency) if has_available else NULL,
+        available_balance_amount=text_or_null(money(available)) if available is not None else NULL,
+        available_balance_currency=text_or_null(row.currency) if available is not None else NULL,
         is_active=row.is_active,
         is_investment=f.is_investment,
         is_bank=f.is_bank,
@@ -49,7 +50,7 @@ def account(row: Any) -> pb.Account:
 AccountList = TypeVar("AccountList", spb.ListAccountsResponse, spb.ListProviderAccountsResponse)
 
 
-def account_list(kind: type[AccountList], rows: list[Any]) -> AccountList:
+def account_list(kind: type[AccountList], rows: Sequence[AccountRecord]) -> AccountList:
     """Either list response: the accounts, their counts and balances summed per currency."""
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for r in rows:
@@ -59,4 +60,17 @@ def account_list(kind: type[AccountList], rows: list[Any]) -> AccountList:
         total_count=len(rows),
         active_count=sum(1 for r in rows if r.is_active),
         total_balance_by_currency={c: money(v) for c, v in sorted(totals.items())},
+    )
+
+
+def synced(r: SyncCounts) -> spb.SyncAccountsResponse:
+    done = r.created + r.updated + r.unchanged
+    return spb.SyncAccountsResponse(
+        created=r.created,
+        updated=r.updated,
+        unchanged=r.unchanged,
+        errors=r.errors,
+        message=f"Successfully synced {done} accounts",
+        accounts_created=r.created,
+        accounts_updated=r.updated,
     )

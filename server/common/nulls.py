@@ -7,6 +7,8 @@ import datetime as dt
 
 from google.protobuf.struct_pb2 import NULL_VALUE, Value
 
+from server.common.time import rfc3339
+
 NULL = Value(null_value=NULL_VALUE)
 
 
@@ -17,6 +19,4 @@ def text_or_null(value: str | None) -> Value:
 
 def time_or_null(value: dt.datetime | None) -> Value:
     """A timestamp as a Timestamp field prints it (`2025-01-21T12:00:00Z`), or null."""
-    if value is None:
-        return NULL
-    return Value(string_value=value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return NULL if value is None else Value(string_value=rfc3339(value))

@@ -11,3 +11,8 @@ def to_timestamp(value: dt.datetime) -> Timestamp:
     ts = Timestamp()
     ts.FromDatetime(value.astimezone(dt.UTC).replace(microsecond=0, tzinfo=None))
     return ts
+
+
+def rfc3339(value: dt.datetime) -> str:
+    """UTC, whole seconds, `Z`: as the documents show times in text fields."""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -23,6 +24,15 @@ async def get(
         q = q.with_for_update()
     found: BankConnection | None = await s.scalar(q)
     return found
+
+
+async def exists(s: AsyncSession, organization_id: uuid.UUID, connection_id: uuid.UUID) -> bool:
+    found = await s.scalar(
+        select(BankConnection.id).where(
+            BankConnection.organization_id == organization_id, BankConnection.id == connection_id
+        )
+    )
+    return found is not None
 
 
 async def page(
@@ -76,3 +86,27 @@ async def delete_connection(s: AsyncSession, connection_id: uuid.UUID) -> None:
     """The foreign keys' ON DELETE CASCADE removes accounts, transactions, sync state and logs
     in this statement."""
     await s.execute(delete(BankConnection).where(BankConnection.id == connection_id))
+
+
+async def mark_synced(s: AsyncSession, connection_id: uuid.UUID, at: dt.datetime) -> None:
+    await s.execute(
+        update(BankConnection)
+        .where(BankConnection.id == connection_id)
+        .values(last_sync_at=at, updated_at=func.now())
+    )
+
+
+async def record_refusal(
+    s: AsyncSession, connection_id: uuid.UUID, status: str, error: str
+) -> None:
+    """The provider refused the stored grant: the connection takes `status`, with the error."""
+    await s.execute(
+        update(BankConnection)
+        .where(BankConnection.id == connection_id)
+        .values(
+            status=status,
+            last_error=error,
+            error_count=BankConnection.error_count + 1,
+            updated_at=func.now(),
+        )
+    )

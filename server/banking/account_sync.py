@@ -1,9 +1,10 @@
-"""Dashtam account use cases (seed 003), in the organization the tenant interceptor resolved.
+"""Syncing a connection's accounts from its provider, now (the account operations' sync).
 
-The sync fetches a connection's accounts from its provider and upserts them by
-provider_account_id. It refuses a connection that is not ACTIVE, and one that synced less than
-SYNC_INTERVAL ago unless forced (429 with Retry-After). The provider is called outside any
-transaction; the upsert, the connection's last_sync_at and the audit row are one transaction.
+It fetches the accounts and upserts them by provider_account_id. It refuses a connection that
+is not ACTIVE, and one that synced less than SYNC_INTERVAL ago unless forced (429 with
+Retry-After). The provider is called outside any transaction; the upsert, the connection's
+last_sync_at and the audit row are one transaction. The transactions are the sync engine's
+(server/banking/sync/), on the job queue.
 """
 
 from __future__ import annotations
@@ -11,37 +12,25 @@ from __future__ import annotations
 import datetime as dt
 import math
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.accounts import repository as repo
-from server.accounts.types import ACCOUNT_TYPES
 from server.audit.trail import record
+from server.banking import account_store as store
 from server.banking import cache_keys as keys
 from server.banking.connections import repository as connections
 from server.banking.models import FinancialAccount
 from server.cache.store import Cache
-from server.common.ids import parse_id
 from server.context import tenant
 from server.db.database import Database
 from server.encryption import UnreadableSecret, Vault
-from server.errors import (
-    ConnectionNotActive,
-    FieldViolation,
-    InvalidInput,
-    NotFound,
-    ProviderFailure,
-    RateLimited,
-)
+from server.errors import ConnectionNotActive, NotFound, ProviderFailure, RateLimited
 from server.plans import limits
 from server.plans.resources import BANK_ACCOUNTS
-from server.providers.base import ACCOUNT_SUBTYPES, ProviderAccount
-from server.providers.base import ACCOUNT_TYPES as COARSE_TYPES
+from server.providers.base import ACCOUNT_SUBTYPES, ACCOUNT_TYPES, ProviderAccount
 from server.providers.errors import FAILURES, Kind, classify, translate
 from server.providers.registry import BankProvider
 from server.ratelimit.deferred import charge
@@ -49,39 +38,15 @@ from server.tenancy.session import tenant_transaction
 from server.tenancy.unit_of_work import UnitOfWork
 
 SYNC_INTERVAL = dt.timedelta(minutes=15)
-ACCOUNT_NOT_FOUND = "Account not found"
 CONNECTION_NOT_FOUND = "Connection not found"
 
 
 @dataclass(frozen=True, slots=True)
-class SyncResult:
+class SyncCounts:
     created: int
     updated: int
     unchanged: int
     errors: int
-
-
-def normal_type(account_type: str) -> str:
-    """An account-type filter in the stored form (lower case); InvalidInput for an unknown one."""
-    account_type = account_type.strip().lower()
-    if account_type and account_type not in ACCOUNT_TYPES:
-        raise InvalidInput(
-            [FieldViolation("account_type", f"must be one of {', '.join(ACCOUNT_TYPES)}")],
-            f"account_type must be one of {', '.join(ACCOUNT_TYPES)}",
-        )
-    return account_type
-
-
-def connection_id_of(raw: str) -> uuid.UUID:
-    """A path id; one that is no UUID names no connection."""
-    return _id(raw, CONNECTION_NOT_FOUND)
-
-
-def _id(raw: str, message: str) -> uuid.UUID:
-    found = parse_id(raw)
-    if found is None:
-        raise NotFound(message)
-    return found
 
 
 def _now() -> dt.datetime:
@@ -93,7 +58,7 @@ def _storable(a: ProviderAccount) -> bool:
     return (
         bool(a.provider_account_id)
         and len(a.provider_account_id) <= 128
-        and a.type in COARSE_TYPES
+        and a.type in ACCOUNT_TYPES
         and a.subtype in ACCOUNT_SUBTYPES
         and len(a.currency) == 3
         and (a.mask is None or len(a.mask) <= 4)
@@ -117,7 +82,7 @@ def _fields(a: ProviderAccount) -> dict[str, object]:
     }
 
 
-class Accounts:
+class AccountSync:
     def __init__(
         self,
         db: Database,
@@ -130,46 +95,8 @@ class Accounts:
         self.vault = vault
         self.providers = providers
 
-    async def listing(self, *, active_only: bool, account_type: str) -> Sequence[Row[Any]]:
-        """The organization's accounts (of one type when given)."""
-        account_type = normal_type(account_type)
-        async with tenant_transaction(self.db) as s:
-            return await repo.accounts(
-                s,
-                tenant().organization_id,
-                connection_id=None,
-                active_only=active_only,
-                subtype=account_type or None,
-            )
-
-    async def by_connection(self, cid: uuid.UUID, *, active_only: bool) -> Sequence[Row[Any]]:
-        """One connection's accounts; NotFound for another organization's or an unknown one."""
-        org_id = tenant().organization_id
-        async with tenant_transaction(self.db) as s:
-            if not await repo.connection_exists(s, org_id, cid):
-                raise NotFound(CONNECTION_NOT_FOUND)
-            return await repo.accounts(
-                s, org_id, connection_id=cid, active_only=active_only, subtype=None
-            )
-
-    async def get(self, account_id: str) -> Any:
-        aid = _id(account_id, ACCOUNT_NOT_FOUND)
-        async with tenant_transaction(self.db) as s:
-            row = await repo.account(s, tenant().organization_id, aid)
-        if row is None:
-            raise NotFound(ACCOUNT_NOT_FOUND)
-        return row
-
-    async def sync(self, connection_id: str, *, force: bool) -> SyncResult:
-        if not connection_id.strip():
-            raise InvalidInput(
-                [FieldViolation("connection_id", "is required")], "connection_id is required"
-            )
-        cid = parse_id(connection_id.strip())
-        if cid is None:
-            raise InvalidInput(
-                [FieldViolation("connection_id", "must be a UUID")], "connection_id must be a UUID"
-            )
+    async def run(self, cid: uuid.UUID, *, force: bool) -> SyncCounts:
+        """Syncs one of the organization's connections; NotFound for an unknown one."""
         org_id = tenant().organization_id
         async with tenant_transaction(self.db) as s:
             conn = await connections.get(s, org_id, cid)
@@ -199,7 +126,7 @@ class Accounts:
             if conn is None:
                 raise NotFound(CONNECTION_NOT_FOUND)  # deleted while the provider answered
             result = await self._upsert(s, org_id, cid, fetched, now)
-            await repo.mark_synced(s, cid, now)
+            await connections.mark_synced(s, cid, now)
             work.audit(
                 target_id=cid,
                 changes={
@@ -232,7 +159,7 @@ class Accounts:
             # its own, audited as such (the call's declared entry is for a sync that happened).
             async with UnitOfWork(self.db) as work:
                 s = work.session
-                await repo.set_connection_status(s, cid, status, _REASONS[found])
+                await connections.record_refusal(s, cid, status, _REASONS[found])
                 await record(
                     s,
                     action=f"bank_connection.{status.lower()}",
@@ -252,8 +179,8 @@ class Accounts:
         cid: uuid.UUID,
         fetched: list[ProviderAccount],
         now: dt.datetime,
-    ) -> SyncResult:
-        known = await repo.known_accounts(s, cid)
+    ) -> SyncCounts:
+        known = await store.known_accounts(s, cid)
         created = updated = unchanged = errors = 0
         # New accounts count against the plan's maxBankAccounts; one that does not fit is
         # counted in `errors` (seed 003 has no other place for it) and the rest still sync.
@@ -277,7 +204,7 @@ class Accounts:
             if current is None:
                 if room is not None:
                     room -= 1
-                await repo.add_account(
+                await store.add_account(
                     s,
                     organization_id=org_id,
                     connection_id=cid,
@@ -296,12 +223,12 @@ class Accounts:
                 changed["account_number_sealed"] = self.vault.seal(a.account_number)
             extra: dict[str, object] = {"last_sync_at": now, "sync_status": "completed"}
             if changed:
-                await repo.change_account(s, current.id, **changed, **extra, updated_at=now)
+                await store.change_account(s, current.id, **changed, **extra, updated_at=now)
                 updated += 1
             else:
-                await repo.change_account(s, current.id, **extra)
+                await store.change_account(s, current.id, **extra)
                 unchanged += 1
-        return SyncResult(created, updated, unchanged, errors)
+        return SyncCounts(created, updated, unchanged, errors)
 
     def _same_number(self, current: FinancialAccount, number: str) -> bool:
         if current.account_number_sealed is None:

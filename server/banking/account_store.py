@@ -1,17 +1,18 @@
-"""SQL of the Dashtam routes; every call runs in a tenant transaction (RLS applies too)."""
+"""SQL of the accounts as the public API hands them out (server/banking/api.py) and as a sync
+from the provider writes them; every call runs in a tenant transaction (RLS applies too)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.banking.models import BankConnection, FinancialAccount
+from server.banking.models import FinancialAccount
 
 _A = FinancialAccount.__table__.c
+# The columns of api.AccountRecord.
 _COLUMNS = (
     _A.id,
     _A.connection_id,
@@ -30,7 +31,7 @@ _COLUMNS = (
 )
 
 
-async def accounts(
+async def records(
     s: AsyncSession,
     organization_id: uuid.UUID,
     *,
@@ -50,22 +51,11 @@ async def accounts(
     return list(rows.all())
 
 
-async def account(s: AsyncSession, organization_id: uuid.UUID, account_id: uuid.UUID) -> Any:
+async def record(s: AsyncSession, organization_id: uuid.UUID, account_id: uuid.UUID) -> Any:
     rows = await s.execute(
         select(*_COLUMNS).where(_A.organization_id == organization_id, _A.id == account_id)
     )
     return rows.first()
-
-
-async def connection_exists(
-    s: AsyncSession, organization_id: uuid.UUID, connection_id: uuid.UUID
-) -> bool:
-    found = await s.scalar(
-        select(BankConnection.id).where(
-            BankConnection.organization_id == organization_id, BankConnection.id == connection_id
-        )
-    )
-    return found is not None
 
 
 async def known_accounts(s: AsyncSession, connection_id: uuid.UUID) -> dict[str, FinancialAccount]:
@@ -85,27 +75,4 @@ async def add_account(s: AsyncSession, **values: Any) -> None:
 async def change_account(s: AsyncSession, account_id: uuid.UUID, **values: Any) -> None:
     await s.execute(
         update(FinancialAccount).where(FinancialAccount.id == account_id).values(**values)
-    )
-
-
-async def mark_synced(s: AsyncSession, connection_id: uuid.UUID, at: dt.datetime) -> None:
-    await s.execute(
-        update(BankConnection)
-        .where(BankConnection.id == connection_id)
-        .values(last_sync_at=at, updated_at=func.now())
-    )
-
-
-async def set_connection_status(
-    s: AsyncSession, connection_id: uuid.UUID, status: str, error: str
-) -> None:
-    await s.execute(
-        update(BankConnection)
-        .where(BankConnection.id == connection_id)
-        .values(
-            status=status,
-            last_error=error,
-            error_count=BankConnection.error_count + 1,
-            updated_at=func.now(),
-        )
     )

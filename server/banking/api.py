@@ -1,0 +1,156 @@
+"""The banking context's public API: what other contexts may ask of bank data.
+
+The account operations (server/accounts/) and the integrations (server/integrations/) are
+facades over this module and import nothing else of banking (an import-linter contract in
+pyproject.toml keeps it so). Everything here works in the organization the tenant interceptor
+resolved, and answers in plain data: records, dataclasses, never protos. Failures are
+DomainErrors (NotFound, ConnectionNotActive, RateLimited, PlanLimitExceeded, provider failures
+through server/providers/errors.py), which the errors interceptor maps once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol, cast
+
+from server.banking import account_store as store
+from server.banking import cache_keys as keys
+from server.banking.account_sync import CONNECTION_NOT_FOUND, SYNC_INTERVAL, AccountSync, SyncCounts
+from server.banking.connections import repository as connections
+from server.banking.linking import PlaidAdapter, Providers, link_and_sync
+from server.cache.store import Cache
+from server.context import tenant
+from server.db.database import Database
+from server.encryption import Vault
+from server.errors import NotFound
+from server.jobs.app import JobQueue
+from server.providers.errors import FAILURES, translate
+from server.tenancy.session import tenant_transaction
+
+__all__ = [
+    "ACCOUNT_NOT_FOUND",
+    "CONNECTION_NOT_FOUND",
+    "SYNC_INTERVAL",
+    "AccountRecord",
+    "BankingApi",
+    "LinkedItem",
+    "SyncCounts",
+    "account_lists_key",
+]
+
+ACCOUNT_NOT_FOUND = "Account not found"
+
+
+class AccountRecord(Protocol):
+    """One stored bank account, as the API hands it out (a Core row: read, never kept)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def connection_id(self) -> uuid.UUID: ...
+    @property
+    def provider_account_id(self) -> str: ...
+    @property
+    def last_four(self) -> str | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def type(self) -> str: ...  # coarse: CHECKING, SAVINGS, CREDIT_CARD, INVESTMENT, LOAN, OTHER
+    @property
+    def subtype(self) -> str: ...  # fine: server.providers.base.ACCOUNT_SUBTYPES
+    @property
+    def currency(self) -> str: ...
+    @property
+    def balance(self) -> Decimal: ...
+    @property
+    def available_balance(self) -> Decimal | None: ...
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def last_sync_at(self) -> dt.datetime | None: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
+    @property
+    def updated_at(self) -> dt.datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedItem:
+    connection_id: uuid.UUID
+    connected_at: dt.datetime
+
+
+def account_lists_key(user_id: uuid.UUID | str) -> str:
+    """The documented cache key of a user's account lists, which every change of a connection
+    of theirs (or of their organizations') drops."""
+    return keys.user_accounts(user_id)
+
+
+class BankingApi:
+    def __init__(
+        self, db: Database, jobs: JobQueue, cache: Cache, vault: Vault, providers: Providers
+    ):
+        self.db = db
+        self.jobs = jobs
+        self.cache = cache
+        self.vault = vault
+        self.providers = providers
+        self._sync = AccountSync(db, cache, vault, providers)
+
+    async def list_accounts(
+        self,
+        *,
+        connection_id: uuid.UUID | None = None,
+        active_only: bool = False,
+        subtype: str | None = None,
+    ) -> list[AccountRecord]:
+        """The organization's accounts, oldest first: all, or one connection's (NotFound with
+        CONNECTION_NOT_FOUND when it is not the organization's), only the active ones, or of
+        one subtype."""
+        org_id = tenant().organization_id
+        async with tenant_transaction(self.db) as s:
+            if connection_id is not None and not await connections.exists(s, org_id, connection_id):
+                raise NotFound(CONNECTION_NOT_FOUND)
+            rows = await store.records(
+                s, org_id, connection_id=connection_id, active_only=active_only, subtype=subtype
+            )
+        return cast(list[AccountRecord], rows)
+
+    async def get_account_or_raise(self, account_id: uuid.UUID) -> AccountRecord:
+        """One of the organization's accounts; NotFound with ACCOUNT_NOT_FOUND otherwise."""
+        async with tenant_transaction(self.db) as s:
+            row = await store.record(s, tenant().organization_id, account_id)
+        if row is None:
+            raise NotFound(ACCOUNT_NOT_FOUND)
+        return cast(AccountRecord, row)
+
+    async def sync_accounts(self, connection_id: uuid.UUID, *, force: bool) -> SyncCounts:
+        """Fetches a connection's accounts from its provider now and upserts them (at most
+        once per SYNC_INTERVAL unless forced; new ones within the plan's limit), audited in
+        the call's declared entry; a refused grant leaves the connection DISCONNECTED or
+        FAILED (server/banking/account_sync.py)."""
+        return await self._sync.run(connection_id, force=force)
+
+    async def link_plaid_item(self, public_token: str, *, field: str) -> LinkedItem:
+        """Exchanges a Plaid Link public token for its item and stores the item as a
+        connection with every account (within the plan's limit), then queues its first full
+        sync. Provider failures name `field`, the caller's field that held the token."""
+        plaid: PlaidAdapter = self.providers("PLAID")
+        try:
+            link = await plaid.exchange(public_token)
+            accounts = await plaid.accounts(link.access_token)
+        except FAILURES as error:
+            raise translate(error, field=field) from None
+        linked = await link_and_sync(
+            self.db,
+            self.jobs,
+            self.cache,
+            self.vault,
+            provider="PLAID",
+            link=link,
+            accounts=accounts,
+        )
+        return LinkedItem(linked.connection_id, linked.connected_at)
