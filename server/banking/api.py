@@ -45,7 +45,7 @@ ACCOUNT_NOT_FOUND = "Account not found"
 
 
 class AccountRecord(Protocol):
-    """One stored bank account, as the API hands it out (a Core row: read, never kept)."""
+    """One stored bank account as the API hands it out: a Core row with these attributes."""
 
     @property
     def id(self) -> uuid.UUID: ...
