@@ -18,7 +18,7 @@ from typing import Protocol, cast
 
 from server.banking import account_store as store
 from server.banking import cache_keys as keys
-from server.banking.account_sync import CONNECTION_NOT_FOUND, SYNC_INTERVAL, AccountSync, SyncCounts
+from server.banking.account_sync import CONNECTION_NOT_FOUND, AccountSync, SyncCounts
 from server.banking.connections import repository as connections
 from server.banking.linking import PlaidAdapter, Providers, link_and_sync
 from server.cache.store import Cache
@@ -33,7 +33,6 @@ from server.tenancy.session import tenant_transaction
 __all__ = [
     "ACCOUNT_NOT_FOUND",
     "CONNECTION_NOT_FOUND",
-    "SYNC_INTERVAL",
     "AccountRecord",
     "BankingApi",
     "LinkedItem",
@@ -129,7 +128,7 @@ class BankingApi:
 
     async def sync_accounts(self, connection_id: uuid.UUID, *, force: bool) -> SyncCounts:
         """Fetches a connection's accounts from its provider now and upserts them (at most
-        once per SYNC_INTERVAL unless forced; new ones within the plan's limit), audited in
+        once in 15 minutes unless forced; new ones within the plan's limit), audited in
         the call's declared entry; a refused grant leaves the connection DISCONNECTED or
         FAILED (server/banking/account_sync.py)."""
         return await self._sync.run(connection_id, force=force)
