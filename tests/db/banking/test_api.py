@@ -55,7 +55,12 @@ async def linked(db, rest) -> tuple[uuid.UUID, uuid.UUID]:
             plan="FREE",
             user_id=uuid.UUID(user.user["id"]),
             provider="PLAID",
-            link=Link("access", f"item-{uuid.uuid4().hex}", Institution("ins_3", "Chase")),
+            # A unique grant: the last test looks for every stored token in the logs.
+            link=Link(
+                f"access-{uuid.uuid4().hex}",
+                f"item-{uuid.uuid4().hex}",
+                Institution("ins_3", "Chase"),
+            ),
             accounts=[account("a", "checking"), account("b", "savings", status="closed")],
         )
     return org, link.connection_id
