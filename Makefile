@@ -14,7 +14,7 @@ BUF_VERSION := 1.75.0
 BUF := .tools/node_modules/.bin/buf
 PROTOVALIDATE_VERSION := 1.3.0
 # buf/validate/validate.proto (protovalidate's rule vocabulary) as a descriptor set: extracted
-# from the npm package, the only registry here that ships it (server/contract/validate_proto.py).
+# from the npm package, the only registry here that ships it (server/platform/contract/validate_proto.py).
 VALIDATE_JS := .tools/node_modules/@bufbuild/protovalidate/dist/cjs/gen/buf/validate/validate_pb.js
 VALIDATE_SET := gen/buf_validate.binpb
 PROTOS := $(shell find protos -name '*.proto' | sort)
@@ -49,10 +49,10 @@ $(VALIDATE_JS): $(BUF)
 
 install: $(VENV)/.installed $(BUF) $(VALIDATE_JS) ## Virtual environment, Python dependencies and the buf CLI.
 
-$(GEN_STAMP): $(VENV)/.installed $(VALIDATE_JS) $(PROTOS) $(wildcard server/contract/openapi*.py) server/contract/bindings.py server/contract/validate_proto.py
+$(GEN_STAMP): $(VENV)/.installed $(VALIDATE_JS) $(PROTOS) $(wildcard server/platform/contract/openapi*.py) server/platform/contract/bindings.py server/platform/contract/validate_proto.py
 	rm -rf gen/python gen/fingate.binpb gen/openapi.json $(VALIDATE_SET)
 	mkdir -p gen/python
-	$(PY) -m server.contract.validate_proto $(VALIDATE_JS) $(VALIDATE_SET)
+	$(PY) -m server.platform.contract.validate_proto $(VALIDATE_JS) $(VALIDATE_SET)
 	# googleapis-common-protos ships google/api and google/rpc sources in site-packages.
 	incl="$$($(PY) -c 'import pathlib, google.api.annotations_pb2 as m; print(pathlib.Path(m.__file__).parents[2])')"; \
 	$(PY) -m grpc_tools.protoc --descriptor_set_in=$(VALIDATE_SET) -I protos -I "$$incl" \
@@ -63,8 +63,8 @@ $(GEN_STAMP): $(VENV)/.installed $(VALIDATE_JS) $(PROTOS) $(wildcard server/cont
 	  buf/validate/validate.proto; \
 	$(PY) -m grpc_tools.protoc --descriptor_set_in=$(VALIDATE_SET) -I protos -I "$$incl" --include_imports --include_source_info \
 	  --descriptor_set_out=gen/fingate.binpb $(PROTOS:protos/%=%) $(RPC_PROTOS)
-	$(PY) -m server.contract.bindings gen/fingate.binpb
-	$(PY) -m server.contract.openapi gen/fingate.binpb gen/openapi.json
+	$(PY) -m server.platform.contract.bindings gen/fingate.binpb
+	$(PY) -m server.platform.contract.openapi gen/fingate.binpb gen/openapi.json
 	touch $@
 
 gen: $(GEN_STAMP) ## Python stubs (+ .pyi), the descriptor set Envoy loads, gen/openapi.json.
@@ -83,7 +83,7 @@ fmt: install ## Format protos and Python in place.
 	$(VENV)/bin/ruff check --fix server tests
 
 run: install gen ## Bring up PostgreSQL, migrations, SMTP sink, job worker, server and Envoy; Ctrl-C stops all.
-	$(PY) -m server.devstack
+	$(PY) -m server.dev.devstack
 
 test: install gen lint ## Everything CI checks: lint, then every test ring against real processes.
 	$(PY) -m pytest -q

@@ -13,7 +13,7 @@ local IS_INTERNAL = {}
 for _, name in ipairs(INTERNAL) do IS_INTERNAL[name] = true end
 
 -- CODES and TEXTS (status → envelope code and message, for an error whose server rendered no
--- body) are generated from the status table and prepended (server/contract/edge_replies.py).
+-- body) are generated from the status table and prepended (server/platform/contract/edge_replies.py).
 
 local function starts_with(s, prefix)
   return s:sub(1, #prefix) == prefix
@@ -192,7 +192,7 @@ local function log_path(path)
   end))
 end
 
--- BODY_BINDINGS (generated, prepended by server/devstack/envoy.py): per bound route, its verb,
+-- BODY_BINDINGS (generated, prepended by server/dev/devstack/envoy.py): per bound route, its verb,
 -- a pattern capturing the path variables, and per variable the body keys naming the same
 -- field. The transcoder refuses a body key equal to the field's proto name, but lets the path
 -- silently win over its JSON name (`budgetId`); that contradiction is refused here.

@@ -10,11 +10,11 @@ import sys
 import uvloop
 
 from server import app as application
-from server import config
 from server.auth.bootstrap import ensure_admin
-from server.db.rls import bypasses_rls
-from server.logs import configure
 from server.organizations.repository import add_personal_organization
+from server.platform import config
+from server.platform.db.rls import bypasses_rls
+from server.platform.logs import configure
 
 log = logging.getLogger("fingate")
 

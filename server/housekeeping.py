@@ -1,7 +1,7 @@
 """Hourly housekeeping on the maintenance queue: old rows of every domain, and finished jobs.
 
 A composition module, like server/worker.py: it knows the domains' tables, which the job
-platform (server/jobs) must not.
+platform (server/platform/jobs) must not.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from procrastinate import JobContext
 
 from server.auth import repository as auth_repo
-from server.config import Settings
-from server.db.database import Database
-from server.idempotency import repository as idempotency
-from server.jobs import queues
-from server.jobs.app import RETRY, app, runtime
-from server.mail import outbox
+from server.platform.config import Settings
+from server.platform.db.database import Database
+from server.platform.idempotency import repository as idempotency
+from server.platform.jobs import queues
+from server.platform.jobs.app import RETRY, app, runtime
+from server.platform.mail import outbox
 
 log = logging.getLogger("fingate.jobs")
 

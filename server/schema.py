@@ -1,16 +1,16 @@
 """Every table on one MetaData, for migrations and for code that needs every foreign key
-resolved (factories, benchmarks). A composition module: the platform (server/db) does not
+resolved (factories, benchmarks). A composition module: the platform (server/platform/db) does not
 import the domains; this imports them all."""
 
-from server.audit import models as _audit  # noqa: F401
 from server.auth import models as _auth  # noqa: F401
 from server.banking import models as _banking  # noqa: F401
 from server.budgets import models as _budgets  # noqa: F401
-from server.db.base import Base
-from server.idempotency import models as _idempotency  # noqa: F401
-from server.mail import models as _mail  # noqa: F401
-from server.metrics import models as _metrics  # noqa: F401
 from server.organizations import models as _organizations  # noqa: F401
+from server.platform.audit import models as _audit  # noqa: F401
+from server.platform.db.base import Base
+from server.platform.idempotency import models as _idempotency  # noqa: F401
+from server.platform.mail import models as _mail  # noqa: F401
+from server.platform.metrics import models as _metrics  # noqa: F401
 from server.subscriptions import models as _subscriptions  # noqa: F401
 
 metadata = Base.metadata

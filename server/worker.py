@@ -1,7 +1,7 @@
 """`python -m server.worker`: runs queued jobs until SIGTERM/SIGINT, then stops gracefully.
 
-One worker serves every queue (server.jobs.queues); start more processes to scale. Jobs left
-in `doing` by a worker that died are retried by the maintenance queue's periodic
+One worker serves every queue (server.platform.jobs.queues); start more processes to scale. Jobs
+left in `doing` by a worker that died are retried by the maintenance queue's periodic
 retry_stalled_jobs, once the worker's heartbeat is JOB_STALLED_AFTER_SECONDS old.
 """
 
@@ -19,13 +19,13 @@ import uvloop
 from procrastinate.exceptions import ConnectorException
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
-from server import config
 from server.budgets import alerts as budget_alerts
-from server.cache.store import make_cache
-from server.db.database import Database
-from server.jobs.app import Runtime, connect
-from server.jobs.maintenance import schedule_stall_check
-from server.logs import configure
+from server.platform import config
+from server.platform.cache.store import make_cache
+from server.platform.db.database import Database
+from server.platform.jobs.app import Runtime, connect
+from server.platform.jobs.maintenance import schedule_stall_check
+from server.platform.logs import configure
 
 log = logging.getLogger("fingate.worker")
 

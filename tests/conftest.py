@@ -18,9 +18,9 @@ import httpx
 import pytest
 
 from fingate.auth.v1 import auth_service_pb2_grpc
-from server.config import Settings
-from server.db.database import Database
-from server.devstack.stack import Ports, Stack
+from server.dev.devstack.stack import Ports, Stack
+from server.platform.config import Settings
+from server.platform.db.database import Database
 from server.providers.plaid import PlaidProvider
 from server.providers.teller import TellerProvider
 from tests.factories.sandbox import Knobs, settings_for

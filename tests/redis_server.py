@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from server.devstack.process import spawn, stop_process
-from server.devstack.readiness import wait_for
+from server.dev.devstack.process import spawn, stop_process
+from server.dev.devstack.readiness import wait_for
 
 
 def _pong(host: str, port: int) -> bool:

@@ -1,6 +1,6 @@
 """Credentials the test stack is started with (tests only; never a real secret)."""
 
-from server import config
+from server.platform import config
 
 JWT_SECRET = "fingate-test-suite-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH"
 ADMIN = {"email": "admin@example.com", "password": "AdminPassword123!"}

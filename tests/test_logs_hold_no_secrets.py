@@ -14,7 +14,7 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy import text
 
-from server.encryption import Vault
+from server.platform.encryption import Vault
 from tests.conftest import ROOT, VAR
 from tests.logscan import scan
 from tests.secrets import ADMIN, JWT_SECRET, make_settings

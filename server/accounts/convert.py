@@ -11,8 +11,8 @@ from fingate.accounts.v1 import account_pb2 as pb
 from fingate.accounts.v1 import account_service_pb2 as spb
 from server.accounts.types import flags
 from server.banking.api import AccountRecord, SyncCounts
-from server.common.nulls import NULL, text_or_null, time_or_null
-from server.common.time import rfc3339
+from server.platform.common.nulls import NULL, text_or_null, time_or_null
+from server.platform.common.time import rfc3339
 
 _CENTS = Decimal("0.01")
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import uuid
 
 from server.banking.api import ACCOUNT_NOT_FOUND, CONNECTION_NOT_FOUND
-from server.common.ids import parse_id
-from server.errors import FieldViolation, InvalidInput, NotFound
+from server.platform.common.ids import parse_id
+from server.platform.errors import FieldViolation, InvalidInput, NotFound
 
 
 def account_id_of(raw: str) -> uuid.UUID:

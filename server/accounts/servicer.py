@@ -1,7 +1,7 @@
 """fingate.accounts.v1.AccountService: proto in → banking's public API → proto out.
 
 The two lists are cached under the documented `user:{userId}:accounts` key, one field per
-organization and query, as the serialized answers (server/cache/responses.py)."""
+organization and query, as the serialized answers (server/platform/cache/responses.py)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from server.accounts import convert
 from server.accounts.ids import account_id_of, connection_id_of, sync_connection_id
 from server.accounts.types import normal_type
 from server.banking.api import BankingApi, account_lists_key
-from server.cache.responses import read_through
-from server.cache.store import Cache
-from server.context import principal, tenant
+from server.platform.cache.responses import read_through
+from server.platform.cache.store import Cache
+from server.platform.context import principal, tenant
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.errors import FieldViolation, InvalidInput
+from server.platform.errors import FieldViolation, InvalidInput
 from server.providers.base import ACCOUNT_SUBTYPES
 
 ACCOUNT_TYPES = ACCOUNT_SUBTYPES

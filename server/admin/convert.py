@@ -9,8 +9,8 @@ from sqlalchemy import RowMapping
 from fingate.admin.v1 import admin_service_pb2 as pb
 from server.admin.domain import AnalyticsFigures
 from server.admin.queue import QueueStatsLike
-from server.common.nulls import time_or_null
-from server.common.time import to_timestamp
+from server.platform.common.nulls import time_or_null
+from server.platform.common.time import to_timestamp
 
 
 def admin_user(m: RowMapping) -> pb.AdminUser:

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from sqlalchemy import RowMapping
 
 from server.admin import repository as repo
-from server.common.pagination import PageRequest, page_request
-from server.db.database import Database
-from server.metrics import repository as metrics_repo
-from server.metrics.recorder import RequestMetrics
+from server.platform.common.pagination import PageRequest, page_request
+from server.platform.db.database import Database
+from server.platform.metrics import repository as metrics_repo
+from server.platform.metrics.recorder import RequestMetrics
 
 # How far back the API figures reach (whole minutes).
 API_WINDOW = dt.timedelta(hours=24)

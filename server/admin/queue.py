@@ -1,7 +1,7 @@
 """Where queue statistics come from: any async source of objects shaped like QueueStatsLike.
 
-The job queue (server/jobs, procrastinate) provides `queue_stats(db) -> list[QueueStats]`; the
-admin service depends only on this shape so it can be built and tested without it.
+The job queue (server/platform/jobs, procrastinate) provides `queue_stats(db) -> list[QueueStats]`;
+the admin service depends only on this shape so it can be built and tested without it.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from fingate.admin.v1 import admin_service_pb2_grpc
 from server.admin import convert
 from server.admin.domain import Admin
 from server.admin.queue import QueueStatsSource
-from server.common.pagination import pagination
+from server.platform.common.pagination import pagination
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
 

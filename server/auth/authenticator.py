@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from server.auth import repository as repo
 from server.auth.tokens import verify_access_token
-from server.config import Settings
-from server.context import Principal
-from server.db.database import Database
-from server.errors import Unauthenticated
+from server.platform.config import Settings
+from server.platform.context import Principal
+from server.platform.db.database import Database
+from server.platform.errors import Unauthenticated
 
 
 class Authenticator:

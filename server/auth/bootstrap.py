@@ -8,10 +8,10 @@ from fingate.auth.v1.auth_service_pb2 import SignUpRequest
 from server.auth import repository as repo
 from server.auth.domain import PersonalWorkspace
 from server.auth.passwords import hash_password
-from server.common.validation import normalize_email
-from server.config import ConfigError, Settings
-from server.contract.constraints import message_plan
-from server.db.database import Database
+from server.platform.common.validation import normalize_email
+from server.platform.config import ConfigError, Settings
+from server.platform.contract.constraints import message_plan
+from server.platform.db.database import Database
 
 log = logging.getLogger("fingate.auth")
 _SETTING = {"email": "ADMIN_EMAIL", "password": "ADMIN_PASSWORD"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fingate.auth.v1 import user_pb2
 from server.auth.domain import SessionTokens
 from server.auth.models import User
-from server.common.nulls import text_or_null, time_or_null
-from server.common.time import to_timestamp
+from server.platform.common.nulls import text_or_null, time_or_null
+from server.platform.common.time import to_timestamp
 
 
 def auth_user(user: User, *, with_created_at: bool) -> user_pb2.AuthUser:

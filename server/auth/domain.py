@@ -16,16 +16,21 @@ from server.auth.models import User
 from server.auth.passwords import hash_password, needs_rehash, verify_password
 from server.auth.resets import send_password_reset
 from server.auth.tokens import hash_token, issue_access_token, new_opaque_token
-from server.common.validation import normalize_email, normalize_phone, parse_date
-from server.config import Settings
-from server.context import Principal
-from server.db.database import Database
-from server.errors import EmailAlreadyRegistered, InvalidCredentials, InvalidToken, Unauthenticated
-from server.jobs.app import JobQueue
-from server.mail import outbox
-from server.mail.delivery import request_delivery
-from server.ratelimit.accounts import RESET_MAIL, SIGN_IN_FAILURES, AccountLimits
-from server.tenancy.unit_of_work import UnitOfWork
+from server.platform.common.validation import normalize_email, normalize_phone, parse_date
+from server.platform.config import Settings
+from server.platform.context import Principal
+from server.platform.db.database import Database
+from server.platform.errors import (
+    EmailAlreadyRegistered,
+    InvalidCredentials,
+    InvalidToken,
+    Unauthenticated,
+)
+from server.platform.jobs.app import JobQueue
+from server.platform.mail import outbox
+from server.platform.mail.delivery import request_delivery
+from server.platform.ratelimit.accounts import RESET_MAIL, SIGN_IN_FAILURES, AccountLimits
+from server.platform.tenancy.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.common.ids import new_id
-from server.db.base import Base
+from server.platform.common.ids import new_id
+from server.platform.db.base import Base
 
 ROLES = ("USER", "PREMIUM", "ADMIN")
 PLANS = ("FREE", "PRO", "ULTIMATE")

@@ -12,8 +12,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.models import ActionToken, AuthSession, RefreshToken, User
-from server.common.ids import new_id
-from server.db.compiled import Compiled
+from server.platform.common.ids import new_id
+from server.platform.db.compiled import Compiled
 
 
 async def get_user(s: AsyncSession, user_id: uuid.UUID) -> User | None:
@@ -111,7 +111,7 @@ async def live_session_user(
     conn: Connection, *, session_id: uuid.UUID, user_id: uuid.UUID
 ) -> tuple[str, str, str] | None:
     """(email, role, plan) when the session is live and belongs to the user. Every
-    authenticated call asks, so it runs compiled on asyncpg (server/db/compiled.py)."""
+    authenticated call asks, so it runs compiled on asyncpg (server/platform/db/compiled.py)."""
     row = await _LIVE_SESSION_USER.fetchrow(conn, session_id=session_id, user_id=user_id)
     return (row[0], row[1], row[2]) if row else None
 

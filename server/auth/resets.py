@@ -15,12 +15,12 @@ from procrastinate import JobContext
 from server.auth import mails
 from server.auth import repository as repo
 from server.auth.tokens import new_opaque_token
-from server.config import Settings
-from server.db.database import Database
-from server.jobs import queues
-from server.jobs.app import RETRY, app, runtime
-from server.mail import outbox
-from server.mail.delivery import request_delivery_from_worker
+from server.platform.config import Settings
+from server.platform.db.database import Database
+from server.platform.jobs import queues
+from server.platform.jobs.app import RETRY, app, runtime
+from server.platform.mail import outbox
+from server.platform.mail.delivery import request_delivery_from_worker
 
 TASK_NAME = "auth.send_password_reset"
 

@@ -11,7 +11,7 @@ from fingate.auth.v1 import auth_service_pb2_grpc, user_pb2
 from fingate.common.v1 import notice_pb2
 from server.auth import convert, cookies
 from server.auth.domain import Auth, SessionTokens, SignUpInput
-from server.context import add_response_header, current_call, principal
+from server.platform.context import add_response_header, current_call, principal
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import jwt
 from cachetools import LRUCache
 
-from server.config import Settings
-from server.errors import Unauthenticated
+from server.platform.config import Settings
+from server.platform.errors import Unauthenticated
 
 ALGORITHM = "HS256"
 _REQUIRED = ["iss", "sub", "aud", "exp", "iat", "sid"]

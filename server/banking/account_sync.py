@@ -18,24 +18,24 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.audit.trail import record
 from server.banking import account_store as store
 from server.banking import cache_keys as keys
 from server.banking.connections import repository as connections
 from server.banking.models import FinancialAccount
-from server.cache.store import Cache
-from server.context import tenant
-from server.db.database import Database
-from server.encryption import UnreadableSecret, Vault
-from server.errors import ConnectionNotActive, NotFound, ProviderFailure, RateLimited
 from server.plans import limits
 from server.plans.resources import BANK_ACCOUNTS
+from server.platform.audit.trail import record
+from server.platform.cache.store import Cache
+from server.platform.context import tenant
+from server.platform.db.database import Database
+from server.platform.encryption import UnreadableSecret, Vault
+from server.platform.errors import ConnectionNotActive, NotFound, ProviderFailure, RateLimited
+from server.platform.ratelimit.deferred import charge
+from server.platform.tenancy.session import tenant_transaction
+from server.platform.tenancy.unit_of_work import UnitOfWork
 from server.providers.base import ACCOUNT_SUBTYPES, ACCOUNT_TYPES, ProviderAccount
 from server.providers.errors import FAILURES, Kind, classify, translate
 from server.providers.registry import BankProvider
-from server.ratelimit.deferred import charge
-from server.tenancy.session import tenant_transaction
-from server.tenancy.unit_of_work import UnitOfWork
 
 SYNC_INTERVAL = dt.timedelta(minutes=15)
 CONNECTION_NOT_FOUND = "Connection not found"

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from server.common.validation import Violations, parse_date_or_time
+from server.platform.common.validation import Violations, parse_date_or_time
 
 PERIODS = ("last_7_days", "last_30_days", "last_90_days", "ytd", "custom")
 DEFAULT_PERIOD = "last_30_days"

@@ -21,14 +21,14 @@ from server.banking import cache_keys as keys
 from server.banking.account_sync import CONNECTION_NOT_FOUND, AccountSync, SyncCounts
 from server.banking.connections import repository as connections
 from server.banking.linking import PlaidAdapter, Providers, link_and_sync
-from server.cache.store import Cache
-from server.context import tenant
-from server.db.database import Database
-from server.encryption import Vault
-from server.errors import NotFound
-from server.jobs.app import JobQueue
+from server.platform.cache.store import Cache
+from server.platform.context import tenant
+from server.platform.db.database import Database
+from server.platform.encryption import Vault
+from server.platform.errors import NotFound
+from server.platform.jobs.app import JobQueue
+from server.platform.tenancy.session import tenant_transaction
 from server.providers.errors import FAILURES, translate
-from server.tenancy.session import tenant_transaction
 
 __all__ = [
     "ACCOUNT_NOT_FOUND",

@@ -15,9 +15,9 @@ from fingate.banking.v1 import transaction_pb2 as tpb
 from server.banking.analytics import Spending
 from server.banking.domain import AccountPage, AccountView, Preview, QueuedSync, TransactionPage
 from server.banking.linking import Linked
-from server.common.nulls import NULL, text_or_null, time_or_null
-from server.common.pagination import pagination
-from server.common.time import to_timestamp
+from server.platform.common.nulls import NULL, text_or_null, time_or_null
+from server.platform.common.pagination import pagination
+from server.platform.common.time import to_timestamp
 
 
 def _masked(last_four: str | None) -> Value:

@@ -25,19 +25,19 @@ from server.banking.linking import (
     link_and_sync,
 )
 from server.banking.sync.requests import request_sync
-from server.cache.store import Cache
-from server.common.ids import parse_id
-from server.common.pagination import PageRequest
-from server.common.validation import Violations
-from server.context import tenant
-from server.db.database import Database
-from server.encryption import Vault
-from server.errors import FieldViolation, InvalidInput, NotFound
-from server.jobs.app import JobQueue
+from server.platform.cache.store import Cache
+from server.platform.common.ids import parse_id
+from server.platform.common.pagination import PageRequest
+from server.platform.common.validation import Violations
+from server.platform.context import tenant
+from server.platform.db.database import Database
+from server.platform.encryption import Vault
+from server.platform.errors import FieldViolation, InvalidInput, NotFound
+from server.platform.jobs.app import JobQueue
+from server.platform.tenancy.session import tenant_reads, tenant_transaction
+from server.platform.tenancy.unit_of_work import UnitOfWork
 from server.providers.base import ProviderAccount
 from server.providers.errors import FAILURES, translate
-from server.tenancy.session import tenant_reads, tenant_transaction
-from server.tenancy.unit_of_work import UnitOfWork
 
 # What a client is told to expect; a sync of a few months of transactions takes seconds, a
 # first full sync of a large item a few minutes.

@@ -13,9 +13,9 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from server.common.ids import parse_id
-from server.common.pagination import PageRequest, page_request
-from server.common.validation import Violations, parse_date_or_time
+from server.platform.common.ids import parse_id
+from server.platform.common.pagination import PageRequest, page_request
+from server.platform.common.validation import Violations, parse_date_or_time
 
 _MAX_AMOUNT = Decimal("1e15")
 

@@ -20,23 +20,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.banking import cache_keys as keys
 from server.banking import repository as repo
 from server.banking.sync.requests import request_sync
-from server.cache.store import Cache
-from server.common.ids import new_id
-from server.context import principal, tenant
-from server.db.database import Database
-from server.encryption import Vault
-from server.errors import (
-    SyncInProgress,
-)
-from server.jobs.app import JobQueue
 from server.plans import limits
 from server.plans.resources import BANK_ACCOUNTS
+from server.platform.cache.store import Cache
+from server.platform.common.ids import new_id
+from server.platform.context import principal, tenant
+from server.platform.db.database import Database
+from server.platform.encryption import Vault
+from server.platform.errors import (
+    SyncInProgress,
+)
+from server.platform.jobs.app import JobQueue
+from server.platform.tenancy.session import tenant_transaction
+from server.platform.tenancy.unit_of_work import UnitOfWork
 from server.providers.base import (
     Link,
     ProviderAccount,
 )
-from server.tenancy.session import tenant_transaction
-from server.tenancy.unit_of_work import UnitOfWork
 
 
 class TellerAdapter(Protocol):

@@ -31,8 +31,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.common.ids import new_id
-from server.db.base import Base
+from server.platform.common.ids import new_id
+from server.platform.db.base import Base
 from server.providers.base import ACCOUNT_SUBTYPES, ACCOUNT_TYPES, PROVIDERS
 
 CONNECTION_STATUSES = ("ACTIVE", "DISCONNECTED", "FAILED")
@@ -86,7 +86,7 @@ class BankConnection(Base):
     institution_name: Mapped[str | None] = mapped_column(String(200))
     institution_logo: Mapped[str | None] = mapped_column(Text)
     institution_url: Mapped[str | None] = mapped_column(Text)
-    # Sealed with server.encryption.Vault; never rendered.
+    # Sealed with server.platform.encryption.Vault; never rendered.
     access_token_sealed: Mapped[str] = mapped_column(Text)
     # Plaid /transactions/sync cursor of the last committed page ('' = from the beginning).
     sync_cursor: Mapped[str] = mapped_column(Text, server_default=text("''"))

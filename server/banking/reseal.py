@@ -1,9 +1,9 @@
 """`python -m server.banking.reseal`: re-seal every stored provider secret under the newest key.
 
-Key rotation (server/encryption.py): put the new key first in ENCRYPTION_KEYS and restart, so
-new secrets are sealed with it while old ones still open; then run this, as the schema owner
-(DATABASE_URL of the migrations: it crosses organizations), and the old key can be dropped.
-Batches commit one by one, so it can be stopped and run again at any time.
+Key rotation (server/platform/encryption.py): put the new key first in ENCRYPTION_KEYS and restart,
+so new secrets are sealed with it while old ones still open; then run this, as the schema owner
+(DATABASE_URL of the migrations: it crosses organizations), and the old key can be dropped. Batches
+commit one by one, so it can be stopped and run again at any time.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import sys
 
 from sqlalchemy import select, update
 
-from server import config
 from server.banking.models import BankConnection, FinancialAccount
-from server.db.database import Database
-from server.encryption import Vault
+from server.platform import config
+from server.platform.db.database import Database
+from server.platform.encryption import Vault
 
 log = logging.getLogger("fingate.reseal")
 

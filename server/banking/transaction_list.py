@@ -1,7 +1,7 @@
 """The transaction list's SQL: the page, the summary over the whole filtered set, and what
 they depend on. The hot path of the banking API, so each statement is written in Core once
 per filter shape (which filters are present), compiled once, and run on asyncpg itself
-(server/db/compiled.py) inside the tenant's READ ONLY transaction (tenant_reads).
+(server/platform/db/compiled.py) inside the tenant's READ ONLY transaction (tenant_reads).
 
 Values travel as named parameters (`org`, `account`, `category`, `start`, `end`, `min`, `max`,
 `pattern`, `limit`, `offset`); the statements carry them as bound values too, so the bench can
@@ -25,7 +25,7 @@ from server.banking.models import (
     FinancialAccount,
 )
 from server.banking.repository import A, T
-from server.db.compiled import Compiled
+from server.platform.db.compiled import Compiled
 
 X = BankTransactionTotals.__table__.c
 V = BankDataVersion.__table__.c

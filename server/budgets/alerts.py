@@ -19,8 +19,8 @@ from server.budgets import mails
 from server.budgets.models import Budget, BudgetAlert
 from server.budgets.progress import alert_states, current_period, progress
 from server.budgets.spending import spends_for
-from server.mail import outbox
 from server.organizations.models import Organization
+from server.platform.mail import outbox
 
 
 async def notify(s: AsyncSession, organization_id: uuid.UUID, today: dt.date) -> int:

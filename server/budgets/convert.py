@@ -7,9 +7,9 @@ from typing import Any
 from fingate.budgets.v1 import budget_pb2 as pb
 from fingate.budgets.v1 import budget_service_pb2 as spb
 from server.budgets.domain import Listing, View
-from server.common.nulls import text_or_null, time_or_null
-from server.common.pagination import pagination
-from server.common.time import to_timestamp
+from server.platform.common.nulls import text_or_null, time_or_null
+from server.platform.common.pagination import pagination
+from server.platform.common.time import to_timestamp
 
 
 def _alerts(view: View) -> list[pb.Alert]:

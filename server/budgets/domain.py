@@ -22,16 +22,16 @@ from server.budgets.progress import (
     progress,
 )
 from server.budgets.spending import spends_for
-from server.common.ids import parse_id
-from server.common.pagination import PageRequest, page_request
-from server.common.validation import Violations, parse_date
-from server.context import principal, tenant
-from server.db.database import Database
-from server.errors import NotFound
 from server.plans import limits
 from server.plans.resources import BUDGETS
-from server.tenancy.session import tenant_transaction
-from server.tenancy.unit_of_work import UnitOfWork
+from server.platform.common.ids import parse_id
+from server.platform.common.pagination import PageRequest, page_request
+from server.platform.common.validation import Violations, parse_date
+from server.platform.context import principal, tenant
+from server.platform.db.database import Database
+from server.platform.errors import NotFound
+from server.platform.tenancy.session import tenant_transaction
+from server.platform.tenancy.unit_of_work import UnitOfWork
 
 STATUSES = ("ON_TRACK", "AT_RISK", "EXCEEDED")
 

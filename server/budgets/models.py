@@ -1,4 +1,4 @@
-"""Tables of budgets: tenant-owned, under row-level security (server/db/rls.py)."""
+"""Tables of budgets: tenant-owned, under row-level security (server/platform/db/rls.py)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.common.ids import new_id
-from server.db.base import Base
+from server.platform.common.ids import new_id
+from server.platform.db.base import Base
 
 PERIODS = ("MONTHLY", "QUARTERLY", "YEARLY", "CUSTOM")
 SOURCE_TYPES = ("CATEGORY", "ACCOUNT", "ALL")

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.budgets.models import Budget, BudgetAlert
-from server.common.ids import new_id
+from server.platform.common.ids import new_id
 
 
 async def add_budget(s: AsyncSession, **fields: Any) -> Budget:

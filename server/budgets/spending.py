@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.banking.models import BankTransaction
 from server.budgets.models import Budget
 from server.budgets.progress import Spend
-from server.common.ids import parse_id
+from server.platform.common.ids import parse_id
 
 
 def _matches(b: Budget, lo: dt.date, hi: dt.date) -> ColumnElement[bool]:

@@ -7,7 +7,7 @@ routes read. The document's other providers are refused for now, plainly.
 
 from __future__ import annotations
 
-from server.errors import FieldViolation, InvalidInput
+from server.platform.errors import FieldViolation, InvalidInput
 
 # Only PLAID connects in this version.
 DOCUMENTED = ("QUICKBOOKS", "PLAID")

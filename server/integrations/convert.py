@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fingate.integrations.v1 import integration_service_pb2 as pb
 from server.banking.api import LinkedItem
-from server.common.time import to_timestamp
+from server.platform.common.time import to_timestamp
 
 
 def connected(linked: LinkedItem) -> pb.ConnectIntegrationResponse:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fingate.organizations.v1 import organization_pb2 as pb
-from server.common.nulls import text_or_null
-from server.common.time import to_timestamp
 from server.organizations.domain import Accepted, Detail, IssuedInvitation, Listed
 from server.organizations.models import Member, Organization
+from server.platform.common.nulls import text_or_null
+from server.platform.common.time import to_timestamp
 
 
 def summary(item: Listed) -> pb.OrganizationSummary:

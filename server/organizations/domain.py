@@ -12,20 +12,20 @@ from urllib.parse import quote
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.tokens import hash_token, new_opaque_token
-from server.common.ids import parse_id
-from server.common.validation import normalize_email
-from server.config import Settings
-from server.context import principal, tenant
-from server.db.database import Database
-from server.errors import Conflict, Forbidden, InvalidToken, NotFound
-from server.jobs.app import JobQueue
-from server.mail import outbox
-from server.mail.delivery import request_delivery
 from server.organizations import mails
 from server.organizations import repository as repo
 from server.organizations.models import Invitation, Member, Organization
-from server.tenancy.session import bind_organization
-from server.tenancy.unit_of_work import UnitOfWork
+from server.platform.common.ids import parse_id
+from server.platform.common.validation import normalize_email
+from server.platform.config import Settings
+from server.platform.context import principal, tenant
+from server.platform.db.database import Database
+from server.platform.errors import Conflict, Forbidden, InvalidToken, NotFound
+from server.platform.jobs.app import JobQueue
+from server.platform.mail import outbox
+from server.platform.mail.delivery import request_delivery
+from server.platform.tenancy.session import bind_organization
+from server.platform.tenancy.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """The one query that turns (user, organization) into a membership, a role and a plan.
 
-Every organization-scoped call asks it, so it runs compiled on asyncpg (server/db/compiled.py).
+Every organization-scoped call asks it, so it runs compiled on asyncpg
+(server/platform/db/compiled.py).
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from asyncpg import Connection
 from sqlalchemy import Select, bindparam, select
 
 from server.auth.models import User
-from server.context import Tenant
-from server.db.compiled import Compiled
 from server.organizations.models import Member, Organization
+from server.platform.context import Tenant
+from server.platform.db.compiled import Compiled
 
 
 def _membership(personal: bool) -> Select[tuple[uuid.UUID, str, bool, str]]:

@@ -18,8 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.common.ids import new_id
-from server.db.base import Base
+from server.platform.common.ids import new_id
+from server.platform.db.base import Base
 
 ORG_ROLES = ("OWNER", "EDITOR", "VIEWER")
 INVITATION_STATUSES = ("PENDING", "ACCEPTED", "REVOKED")

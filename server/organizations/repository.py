@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from server.auth.models import User
-from server.common.ids import new_id
 from server.organizations.models import Invitation, Member, Organization
+from server.platform.common.ids import new_id
 
 PERSONAL_NAME = "My Personal Workspace"
 

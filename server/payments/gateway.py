@@ -1,6 +1,6 @@
 """Payment methods through the official `stripe` client, against a configurable base URL.
 
-Development and tests point it at the local sandbox (server/sandbox, PAYMENTS_API_BASE),
+Development and tests point it at the local sandbox (server/dev/sandbox, PAYMENTS_API_BASE),
 production at Stripe. Only ids travel through here: fingate never sees or stores card data.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import stripe
 
-from server.config import Settings
+from server.platform.config import Settings
 from server.providers.payment_errors import (
     PaymentMethodDeclined,
     PaymentMethodRejected,

@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.models import User
-from server.errors import PlanLimitExceeded
 from server.organizations.models import Organization
 from server.plans.catalog import by_code
 from server.plans.resources import CATALOG, CountedResource
-from server.tenancy.session import bind_organization
+from server.platform.errors import PlanLimitExceeded
+from server.platform.tenancy.session import bind_organization
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,9 @@
 
 Adapters turn their client library's exceptions into the ProviderError family
 (server/providers/base.py, server/providers/payment_errors.py); this module is the only place that
-turns that family into the error table (server/errors.py). Each row names an exception and its
-Kind; the Kind says what a stored connection becomes and whether the grant is gone, the row
-what a refused caller or an outage is told:
+turns that family into the error table (server/platform/errors.py). Each row names an exception and
+its Kind; the Kind says what a stored connection becomes and whether the grant is gone, the row what
+a refused caller or an outage is told:
 
     exception                  kind              connection    caller is told
     LoginRequired              LOGIN_REQUIRED    DISCONNECTED  refused
@@ -33,8 +33,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from server.encryption import UnreadableSecret
-from server.errors import (
+from server.platform.encryption import UnreadableSecret
+from server.platform.errors import (
     DomainError,
     FieldViolation,
     InvalidInput,

@@ -45,7 +45,7 @@ from plaid.model.sandbox_public_token_create_request_options_transactions import
 )
 from plaid.model.transactions_sync_request import TransactionsSyncRequest
 
-from server.config import Settings
+from server.platform.config import Settings
 from server.providers.base import (
     AccessRevoked,
     Institution,

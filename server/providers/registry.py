@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from server.config import Settings
+from server.platform.config import Settings
 from server.providers.base import (
     PROVIDERS,
     SUPPORTED_PROVIDERS,

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from server.config import Settings
+from server.platform.config import Settings
 from server.providers.base import (
     AccessRevoked,
     Institution,

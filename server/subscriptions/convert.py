@@ -7,8 +7,8 @@ import datetime as dt
 from google.protobuf import struct_pb2
 
 from fingate.subscriptions.v1 import subscription_pb2 as pb
-from server.common.time import to_timestamp
 from server.plans.catalog import Plan
+from server.platform.common.time import to_timestamp
 from server.subscriptions.domain import Cancelled, CurrentView
 from server.subscriptions.models import Subscription
 

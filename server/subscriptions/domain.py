@@ -26,17 +26,17 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.models import User
-from server.common.validation import Violations
-from server.context import Principal
-from server.db.database import Database
-from server.errors import Conflict, FieldViolation, InvalidInput, NotFound, Unauthenticated
 from server.payments.gateway import PaymentGateway
 from server.plans import catalog, limits
 from server.plans.catalog import Plan
+from server.platform.common.validation import Violations
+from server.platform.context import Principal
+from server.platform.db.database import Database
+from server.platform.errors import Conflict, FieldViolation, InvalidInput, NotFound, Unauthenticated
+from server.platform.tenancy.unit_of_work import UnitOfWork
 from server.providers.errors import FAILURES, translate
 from server.subscriptions import repository as repo
 from server.subscriptions.models import Subscription
-from server.tenancy.unit_of_work import UnitOfWork
 
 _PAYMENT_METHOD_ID = re.compile(r"^[A-Za-z0-9_]{1,255}$")
 _PLAN_IDS = ", ".join(p.id for p in catalog.PLANS)

@@ -20,8 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.auth.models import PLANS
-from server.common.ids import new_id
-from server.db.base import Base
+from server.platform.common.ids import new_id
+from server.platform.db.base import Base
 
 STATUSES = ("active", "cancelled")
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.models import User
-from server.common.ids import new_id
+from server.platform.common.ids import new_id
 from server.subscriptions.models import Subscription
 
 

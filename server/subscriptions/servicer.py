@@ -8,8 +8,8 @@ import grpc
 
 from fingate.subscriptions.v1 import subscription_service_pb2 as pb
 from fingate.subscriptions.v1 import subscription_service_pb2_grpc
-from server.context import principal
 from server.plans import catalog
+from server.platform.context import principal
 from server.subscriptions import convert
 from server.subscriptions.domain import Subscriptions
 

@@ -11,11 +11,11 @@ from google.api import httpbody_pb2
 
 from fingate.system.v1 import system_service_pb2 as pb
 from fingate.system.v1 import system_service_pb2_grpc
-from server.common.time import to_timestamp
-from server.config import Settings
-from server.db.database import Database
-from server.errors import NotFound, ServiceUnavailable
-from server.jobs.liveness import worker_alive
+from server.platform.common.time import to_timestamp
+from server.platform.config import Settings
+from server.platform.db.database import Database
+from server.platform.errors import NotFound, ServiceUnavailable
+from server.platform.jobs.liveness import worker_alive
 from server.system import docs
 
 Ctx = grpc.aio.ServicerContext[Any, Any]

@@ -12,7 +12,7 @@ from time import perf_counter
 
 import uvloop
 
-from server.devstack.stack import Ports, Stack
+from server.dev.devstack.stack import Ports, Stack
 from tests.bench import banking, machine, scenarios
 from tests.bench.cpu import CpuMeter
 from tests.bench.report import RunInfo, document, latest_run

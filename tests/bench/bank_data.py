@@ -18,9 +18,9 @@ from typing import Any
 
 import asyncpg
 
-from server.common.ids import new_id
-from server.config import DEV_ENCRYPTION_KEY
-from server.encryption import Vault
+from server.platform.common.ids import new_id
+from server.platform.config import DEV_ENCRYPTION_KEY
+from server.platform.encryption import Vault
 
 ACCOUNTS = 10
 TRANSACTIONS = 1_000_000

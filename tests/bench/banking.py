@@ -25,15 +25,15 @@ from server.auth import repository as auth_repository
 from server.banking import transaction_list
 from server.banking.filters import TransactionFilter
 from server.banking.sync import engine
-from server.common.pagination import PageRequest
-from server.db.compiled import Compiled
-from server.db.database import Database
-from server.db.rls import APP_ROLE, ORG_SETTING
-from server.devstack.postgres import as_role
-from server.devstack.process import spawn, stop_process
-from server.devstack.stack import Stack
-from server.jobs.app import Runtime
+from server.dev.devstack.postgres import as_role
+from server.dev.devstack.process import spawn, stop_process
+from server.dev.devstack.stack import Stack
 from server.organizations import membership as tenancy_repository
+from server.platform.common.pagination import PageRequest
+from server.platform.db.compiled import Compiled
+from server.platform.db.database import Database
+from server.platform.db.rls import APP_ROLE, ORG_SETTING
+from server.platform.jobs.app import Runtime
 from server.providers.base import ProviderAccount, TransactionPage
 from server.providers.plaid import PlaidProvider
 from tests.bench import bank_data, pgbench, wrk

@@ -8,7 +8,7 @@ import platform
 import subprocess
 from pathlib import Path
 
-from server.devstack.stack import Stack
+from server.dev.devstack.stack import Stack
 
 
 def _git(root: Path, *args: str) -> str:

@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from server.jobs.conninfo import psycopg_conninfo
+from server.platform.jobs.conninfo import psycopg_conninfo
 
 
 @dataclass(frozen=True)

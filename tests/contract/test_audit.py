@@ -10,7 +10,7 @@ import re
 import pytest
 
 from server.app import SERVICE_MODULES
-from server.contract.registry import Registry
+from server.platform.contract.registry import Registry
 
 SPECS = Registry.from_modules(SERVICE_MODULES).specs()
 MUTATING = [

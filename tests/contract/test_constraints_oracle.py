@@ -4,8 +4,8 @@ contract declares.
 For every request type the server serves and every field with a declared rule (nested and
 repeated ones included), each candidate value below is set alone on an otherwise empty
 request; both checkers must name the same fields. protovalidate evaluates CEL at milliseconds
-a message, which is why the server compiles its own checks (server/contract/constraints.py);
-here it is the oracle.
+a message, which is why the server compiles its own checks
+(server/platform/contract/constraints.py); here it is the oracle.
 
 The candidates avoid three cases the CEL forms of fingate's predefined rules leave to the
 server's stricter check, as rules.proto says: February 29 of a common year, date-times with an
@@ -24,8 +24,8 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from server.app import SERVICE_MODULES
-from server.contract.constraints import Constraints, FieldPlan, MessagePlan, message_plan
-from server.contract.registry import Registry
+from server.platform.contract.constraints import Constraints, FieldPlan, MessagePlan, message_plan
+from server.platform.contract.registry import Registry
 
 REQUESTS = sorted(
     {s.request.full_name: s.request for s in Registry.from_modules(SERVICE_MODULES).specs()

@@ -1,7 +1,7 @@
 """Every request field whose comment states a constraint declares it as a rule.
 
 The comments are what /docs shows; the declared rules are what the server enforces
-(server/contract/constraints.py) and /openapi.json states. A comment saying "1 to 100
+(server/platform/contract/constraints.py) and /openapi.json states. A comment saying "1 to 100
 characters", "(UUID)", "`YYYY-MM-DD`", "`A`, `B` or `C`" or "Required." over a field without
 a rule is a documented constraint nobody enforces in one place: this test names it. The
 exceptions below are constraints another single place owns, each with its reason.
@@ -17,8 +17,8 @@ from google.protobuf import descriptor_pb2
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from server.app import SERVICE_MODULES
-from server.contract.openapi_schema import ProtoIndex
-from server.contract.registry import Registry
+from server.platform.contract.openapi_schema import ProtoIndex
+from server.platform.contract.registry import Registry
 from tests.conftest import ROOT
 
 _STATED = [

@@ -2,7 +2,7 @@
 
 import grpc
 
-from server import errors
+from server.platform import errors
 
 # Seed 004 "Common Error Codes" that this server raises so far, plus INVALID_TOKEN.
 DOCUMENTED = {

@@ -9,7 +9,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool
 
 from fingate.common.v1 import options_pb2
 from server.app import SERVICE_MODULES
-from server.contract.registry import Registry
+from server.platform.contract.registry import Registry
 
 
 def test_the_creates_that_call_providers_or_start_billing_are_idempotent():

@@ -1,4 +1,4 @@
-"""The OpenAPI document generated from the descriptor set (server/contract/openapi.py).
+"""The OpenAPI document generated from the descriptor set (server/platform/contract/openapi.py).
 
 Checks the real contract (gen/fingate.binpb, built by `make gen`) route by route, the structural
 rules of OpenAPI 3.0.3 that a validator would check, and a sample proto that exercises bindings and
@@ -18,7 +18,7 @@ import pytest
 from google.api import annotations_pb2
 from google.protobuf import descriptor_pb2 as pb
 
-from server.contract.openapi import build_openapi, main
+from server.platform.contract.openapi import build_openapi, main
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BINPB = ROOT / "gen" / "fingate.binpb"

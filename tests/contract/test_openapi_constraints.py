@@ -1,5 +1,5 @@
 """/openapi.json states the rules the request fields declare
-(server/contract/openapi_constraints.py), the same rules the server enforces."""
+(server/platform/contract/openapi_constraints.py), the same rules the server enforces."""
 
 import json
 

@@ -15,10 +15,10 @@ from buf.validate import validate_pb2
 from google.protobuf import descriptor_pb2
 
 from server.app import SERVICE_MODULES
-from server.contract.openapi_schema import ProtoIndex
-from server.contract.registry import Registry
-from server.envelopes import STATUS_DEFAULTS
-from server.errors import ERROR_TABLE
+from server.platform.contract.openapi_schema import ProtoIndex
+from server.platform.contract.registry import Registry
+from server.platform.envelopes import STATUS_DEFAULTS
+from server.platform.errors import ERROR_TABLE
 from tests.conftest import ROOT
 
 SPECS = Registry.from_modules(SERVICE_MODULES).specs()

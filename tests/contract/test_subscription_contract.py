@@ -5,7 +5,7 @@ import sys
 
 import grpc
 
-from server import errors
+from server.platform import errors
 from tests.contract.test_routes import ROOT, TOOL
 
 SUBSCRIPTION_ROUTES = [

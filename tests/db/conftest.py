@@ -15,8 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from server.config import Settings
-from server.db.database import Database
+from server.platform.config import Settings
+from server.platform.db.database import Database
 from tests.conftest import ROOT
 from tests.secrets import make_settings
 
@@ -47,7 +47,7 @@ async def jobs_template(stack):
     )
     url = _url(stack.database_url, TEMPLATE)
     subprocess.run(
-        [sys.executable, "-m", "server.db.migrate"],
+        [sys.executable, "-m", "server.platform.db.migrate"],
         env={**os.environ, "DATABASE_URL": url},
         cwd=ROOT,
         check=True,

@@ -9,10 +9,10 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from server.contract.registry import MethodSpec
-from server.db.database import is_transient_abort
-from server.errors import ServiceUnavailable, translate_foreign
-from server.interceptors.retry import ATTEMPTS, RetryInterceptor
+from server.platform.contract.registry import MethodSpec
+from server.platform.db.database import is_transient_abort
+from server.platform.errors import ServiceUnavailable, translate_foreign
+from server.platform.interceptors.retry import ATTEMPTS, RetryInterceptor
 
 
 async def _deadlock(db) -> BaseException:

@@ -18,10 +18,10 @@ from sqlalchemy import insert, text
 
 import server.schema as _every_table  # noqa: F401  (foreign keys resolve by name)
 from server.banking.models import BankConnection, BankTransaction, FinancialAccount
-from server.common.ids import new_id
-from server.config import DEV_ENCRYPTION_KEY
-from server.db.database import Database
-from server.encryption import Vault
+from server.platform.common.ids import new_id
+from server.platform.config import DEV_ENCRYPTION_KEY
+from server.platform.db.database import Database
+from server.platform.encryption import Vault
 
 VAULT = Vault((DEV_ENCRYPTION_KEY,))
 

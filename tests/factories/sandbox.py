@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from server.config import SANDBOX_PLAID_CLIENT_ID, SANDBOX_PLAID_SECRET, Settings
+from server.platform.config import SANDBOX_PLAID_CLIENT_ID, SANDBOX_PLAID_SECRET, Settings
 from tests.secrets import make_settings
 
 
@@ -17,7 +17,7 @@ def settings_for(sandbox_url: str, **env: str) -> Settings:
 
 
 class Knobs:
-    """The sandbox's control endpoints (server/sandbox/plaid.py, teller.py docstrings)."""
+    """The sandbox's control endpoints (server/dev/sandbox/plaid.py, teller.py docstrings)."""
 
     def __init__(self, sandbox_url: str) -> None:
         self.client = httpx.Client(base_url=sandbox_url, timeout=30)

@@ -8,9 +8,9 @@ import time
 import httpx
 import pytest
 
-from server.devstack.postgres import EmbeddedPostgres
-from server.devstack.process import stop_process
-from server.devstack.stack import Stack
+from server.dev.devstack.postgres import EmbeddedPostgres
+from server.dev.devstack.process import stop_process
+from server.dev.devstack.stack import Stack
 from tests.conftest import JWT_SECRET, VAR, shifted_ports
 from tests.factories.auth import sign_in, sign_up, wait_for_mail
 from tests.rest.client import bearer, call

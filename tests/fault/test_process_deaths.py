@@ -10,9 +10,9 @@ import time
 import httpx
 import pytest
 
-from server.devstack.readiness import last_worker_id, worker_registered
-from server.devstack.stack import Stack
-from server.jobs.conninfo import psycopg_conninfo
+from server.dev.devstack.readiness import last_worker_id, worker_registered
+from server.dev.devstack.stack import Stack
+from server.platform.jobs.conninfo import psycopg_conninfo
 from tests.conftest import JWT_SECRET, VAR, shifted_ports
 from tests.factories.auth import sign_up
 from tests.rest.client import bearer, call

@@ -11,7 +11,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from fingate.auth.v1 import auth_service_pb2 as pb
 from fingate.auth.v1 import auth_service_pb2_grpc
-from server.devstack.stack import Stack
+from server.dev.devstack.stack import Stack
 from tests.conftest import JWT_SECRET, VAR, shifted_ports
 from tests.factories.auth import PASSWORD, sign_up
 

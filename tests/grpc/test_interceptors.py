@@ -11,12 +11,12 @@ from grpc_status import rpc_status
 from fingate.auth.v1 import auth_service_pb2 as pb
 from fingate.auth.v1 import auth_service_pb2_grpc
 from server.auth.authenticator import Authenticator
-from server.contract.registry import Registry
-from server.db.database import Database
-from server.errors import RateLimited
-from server.interceptors.auth import AuthInterceptor
-from server.interceptors.errors import ErrorInterceptor
-from server.interceptors.request_id import RequestIdInterceptor
+from server.platform.contract.registry import Registry
+from server.platform.db.database import Database
+from server.platform.errors import RateLimited
+from server.platform.interceptors.auth import AuthInterceptor
+from server.platform.interceptors.errors import ErrorInterceptor
+from server.platform.interceptors.request_id import RequestIdInterceptor
 from tests.secrets import make_settings
 
 SECRET_TEXT = "password=hunter2 at db.internal:5432"

@@ -8,7 +8,7 @@ import uuid
 import httpx
 import pytest
 
-from server.config import SANDBOX_PLAID_CLIENT_ID, SANDBOX_PLAID_SECRET
+from server.platform.config import SANDBOX_PLAID_CLIENT_ID, SANDBOX_PLAID_SECRET
 
 KEYS = {"client_id": SANDBOX_PLAID_CLIENT_ID, "secret": SANDBOX_PLAID_SECRET}
 PLAID_ERROR_KEYS = {"error_type", "error_code", "error_message", "display_message", "request_id"}

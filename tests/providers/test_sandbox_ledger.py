@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.sandbox import ledger
+from server.dev.sandbox import ledger
 
 
 def spec(seed: str = "item-1", count: int = 40) -> ledger.Spec:

@@ -1,6 +1,7 @@
 """Idempotency-Key (DESIGN.md "Idempotency") through Envoy, on the RPCs the contract marks:
 Teller connect, integration connect and subscribe. A retry with the same key answers the first
-result without running again; server/interceptors/idempotency.py is the one place of the rule."""
+result without running again; server/platform/interceptors/idempotency.py is the one place of the
+rule."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from server.db.database import Database
+from server.platform.db.database import Database
 from tests.factories.auth import sign_up
 from tests.factories.organizations import create_org, personal_org_id
 from tests.rest.banking.sandbox import enrollment, plaid_public_token, teller_token

@@ -1,6 +1,6 @@
 import pytest
 
-from server import config
+from server.platform import config
 
 
 def test_development_has_safe_defaults():

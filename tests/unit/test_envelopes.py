@@ -2,8 +2,8 @@ import json
 from urllib.parse import unquote
 
 from fingate.common.v1 import options_pb2
-from server.envelopes import encode_for_metadata, render_error
-from server.errors import ERROR_TABLE, EmailAlreadyRegistered, RateLimited
+from server.platform.envelopes import encode_for_metadata, render_error
+from server.platform.errors import ERROR_TABLE, EmailAlreadyRegistered, RateLimited
 
 
 def test_mappr_envelope_without_details_has_no_details_key():

@@ -3,7 +3,7 @@
 import json
 import logging
 
-from server.logs import JsonFormatter
+from server.platform.logs import JsonFormatter
 
 
 def _format(record: logging.LogRecord) -> dict:

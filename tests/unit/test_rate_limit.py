@@ -7,9 +7,9 @@ import uuid
 import pytest
 from limits.aio.storage import MemoryStorage, RedisStorage
 
-from server import config
-from server.ratelimit.limiter import Decision, Limiter, make_storage
-from server.ratelimit.policy import Policy, client_address, peer_address
+from server.platform import config
+from server.platform.ratelimit.limiter import Decision, Limiter, make_storage
+from server.platform.ratelimit.policy import Policy, client_address, peer_address
 from tests.secrets import make_settings
 
 

@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from server.errors import InvalidInput, NotFound
-from server.tenancy.sources import read_sources, requested_organization
+from server.platform.errors import InvalidInput, NotFound
+from server.platform.tenancy.sources import read_sources, requested_organization
 
 A, B = str(uuid.uuid4()), str(uuid.uuid4())
 

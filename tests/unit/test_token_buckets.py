@@ -1,13 +1,14 @@
-"""Token-bucket settings and arithmetic (server/ratelimit/buckets.py), and the memory store."""
+"""Token-bucket settings and arithmetic (server/platform/ratelimit/buckets.py), and the memory
+store."""
 
 from __future__ import annotations
 
 import pytest
 
-from server import config
-from server.config import TokenBucketRate
-from server.ratelimit.buckets import MemoryBuckets, Taken, refill_and_take
-from server.ratelimit.policy import Policy
+from server.platform import config
+from server.platform.config import TokenBucketRate
+from server.platform.ratelimit.buckets import MemoryBuckets, Taken, refill_and_take
+from server.platform.ratelimit.policy import Policy
 from tests.secrets import make_settings
 
 SYNC = TokenBucketRate(capacity=10, refill=5, period_s=60)

@@ -8,7 +8,7 @@ from typing import Any
 from google.protobuf import struct_pb2
 
 from fingate.banking.v1 import connection_pb2 as pb
-from server.common.time import to_timestamp
+from server.platform.common.time import to_timestamp
 
 NULL = struct_pb2.Value(null_value=struct_pb2.NULL_VALUE)
 

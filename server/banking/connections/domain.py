@@ -19,24 +19,24 @@ from server.banking import cache_keys as keys
 from server.banking.connections import repository as repo
 from server.banking.connections.revocation import queue_revocation
 from server.banking.models import BankConnection
-from server.cache.store import Cache
-from server.common.ids import parse_id
-from server.common.pagination import PageRequest
-from server.context import principal, tenant
-from server.db.database import Database
-from server.encryption import Vault
-from server.errors import (
+from server.platform.cache.store import Cache
+from server.platform.common.ids import parse_id
+from server.platform.common.pagination import PageRequest
+from server.platform.context import principal, tenant
+from server.platform.db.database import Database
+from server.platform.encryption import Vault
+from server.platform.errors import (
     ConnectionAlreadyExists,
     ConnectionNotActive,
     ConnectionNotFound,
     Forbidden,
     SyncInProgress,
 )
-from server.jobs.app import JobQueue
+from server.platform.jobs.app import JobQueue
+from server.platform.tenancy.session import tenant_transaction
+from server.platform.tenancy.unit_of_work import UnitOfWork
 from server.providers.errors import FAILURES, translate
 from server.providers.registry import BankProvider
-from server.tenancy.session import tenant_transaction
-from server.tenancy.unit_of_work import UnitOfWork
 
 STATUSES = ("ACTIVE", "DISCONNECTED", "FAILED")
 PROVIDER_NAMES = {"PLAID": "Plaid", "TELLER": "Teller", "MX": "MX"}

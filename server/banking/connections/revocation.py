@@ -4,11 +4,11 @@ Why a job and not a call in the request: the delete must not wait on (or fail wi
 provider, and a provider outage must not leave the access alive. The job row is inserted by the
 same transaction that deletes the connection (procrastinate's own `defer_jobs` SQL function),
 so either both happen or neither: no deleted connection without its revocation, no revocation of
-a connection that still exists. The worker retries it with backoff (server.jobs.app.RETRY) until
-the provider confirms.
+a connection that still exists. The worker retries it with backoff (server.platform.jobs.app.RETRY)
+until the provider confirms.
 
 procrastinate stores job arguments as plain JSON, so the job carries the access token SEALED
-(server.encryption.Vault); only the worker unseals it, just before the provider call.
+(server.platform.encryption.Vault); only the worker unseals it, just before the provider call.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.banking.sync.locks import lock_for
-from server.encryption import Vault
-from server.jobs import queues
-from server.jobs.app import RETRY, app, runtime
+from server.platform.encryption import Vault
+from server.platform.jobs import queues
+from server.platform.jobs.app import RETRY, app, runtime
 from server.providers.errors import FAILURES, Kind, classify
 from server.providers.registry import provider_for
 

@@ -2,7 +2,7 @@
 
 The two reads are cached under the documented keys (`user:{userId}:connections`, field
 organization|status|page|limit; `connectionId:{connectionId}`, field organization), as the
-serialized answers: server/cache/responses.py.
+serialized answers: server/platform/cache/responses.py.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from server.banking.connections.domain import (
     Connections,
     connection_id_of,
 )
-from server.cache.responses import read_through
-from server.cache.store import Cache
-from server.common.pagination import page_request, pagination
-from server.context import principal, tenant
+from server.platform.cache.responses import read_through
+from server.platform.cache.store import Cache
+from server.platform.common.pagination import page_request, pagination
+from server.platform.context import principal, tenant
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
 

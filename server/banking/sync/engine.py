@@ -27,11 +27,12 @@ from sqlalchemy import select, update
 from server.banking import cache_keys
 from server.banking.models import BankConnection, BankSyncLog, BankSyncState, FinancialAccount
 from server.banking.sync import store
-from server.encryption import Vault
-from server.jobs.app import Runtime
-from server.mail.delivery import request_delivery_from_worker
 from server.plans import limits
 from server.plans.resources import BANK_ACCOUNTS
+from server.platform.encryption import Vault
+from server.platform.jobs.app import Runtime
+from server.platform.mail.delivery import request_delivery_from_worker
+from server.platform.tenancy.session import bind_organization
 from server.providers.base import (
     MutationDuringPagination,
     ProviderAccount,
@@ -40,7 +41,6 @@ from server.providers.base import (
 )
 from server.providers.errors import classify
 from server.providers.registry import BankProvider, provider_for
-from server.tenancy.session import bind_organization
 
 log = logging.getLogger("fingate.banking.sync")
 

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.banking.models import BankConnection, BankSyncState
 from server.banking.sync.locks import lock_for
 from server.banking.sync.tasks import sync_connection
-from server.errors import SyncInProgress
-from server.jobs.app import JobQueue
+from server.platform.errors import SyncInProgress
+from server.platform.jobs.app import JobQueue
 
 SYNC_TYPES = ("full", "incremental")
 STALE_AFTER = dt.timedelta(minutes=15)

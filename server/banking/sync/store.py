@@ -17,8 +17,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.banking.models import FinancialAccount
-from server.common.ids import new_ids
-from server.encryption import Vault
+from server.platform.common.ids import new_ids
+from server.platform.encryption import Vault
 from server.providers.base import ProviderAccount, ProviderTransaction, TransactionPage
 
 Session = AsyncSession

@@ -10,8 +10,8 @@ from sqlalchemy import text
 
 from server.banking.sync import engine
 from server.banking.sync.locks import lock_for
-from server.jobs import queues
-from server.jobs.app import RETRY, app, runtime
+from server.platform.jobs import queues
+from server.platform.jobs.app import RETRY, app, runtime
 
 AUTO_SYNC_BATCH = 500
 

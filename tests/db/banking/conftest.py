@@ -1,8 +1,8 @@
 import pytest
 
-from server.db.database import Database
-from server.db.rls import APP_ROLE
-from server.devstack.postgres import as_role
+from server.dev.devstack.postgres import as_role
+from server.platform.db.database import Database
+from server.platform.db.rls import APP_ROLE
 
 
 @pytest.fixture(scope="module")

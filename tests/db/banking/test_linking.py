@@ -12,13 +12,13 @@ from sqlalchemy import func, select
 import server.schema  # noqa: F401  (every table: the ORM resolves the foreign keys)
 from server.banking.linking import store_link
 from server.banking.models import BankConnection, FinancialAccount
-from server.cache.store import MemoryCache
-from server.config import DEV_ENCRYPTION_KEY
-from server.encryption import Vault
-from server.errors import PlanLimitExceeded
+from server.platform.cache.store import MemoryCache
+from server.platform.config import DEV_ENCRYPTION_KEY
+from server.platform.encryption import Vault
+from server.platform.errors import PlanLimitExceeded
+from server.platform.tenancy.session import bind_organization
+from server.platform.tenancy.unit_of_work import UnitOfWork
 from server.providers.base import Institution, Link, ProviderAccount
-from server.tenancy.session import bind_organization
-from server.tenancy.unit_of_work import UnitOfWork
 from tests.factories.auth import sign_up
 from tests.factories.organizations import personal_org_id
 

@@ -6,7 +6,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from server.banking.reseal import reseal_all
-from server.encryption import UnreadableSecret, Vault
+from server.platform.encryption import UnreadableSecret, Vault
 from tests.factories.banking import insert_account, insert_connection, insert_org
 
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from server.banking.connections.revocation import TASK_NAME, queue_revocation
-from server.common.ids import new_id
+from server.platform.common.ids import new_id
 
 
 class Abort(Exception):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from server.banking import cache_keys as keys
 from server.banking.sync import engine
-from server.cache.store import RedisCache
-from server.jobs.app import Runtime
+from server.platform.cache.store import RedisCache
+from server.platform.jobs.app import Runtime
 from tests.factories.banking import plaid_connection
 
 

@@ -14,10 +14,10 @@ from procrastinate.jobs import Status
 from sqlalchemy import text
 
 from server.banking.sync.locks import lock_for
-from server.db.rls import APP_ROLE
-from server.devstack.postgres import as_role
-from server.devstack.process import spawn, stop_process
-from server.jobs.app import connect
+from server.dev.devstack.postgres import as_role
+from server.dev.devstack.process import spawn, stop_process
+from server.platform.db.rls import APP_ROLE
+from server.platform.jobs.app import connect
 from tests.conftest import ROOT
 from tests.factories.banking import insert_connection, insert_org
 from tests.secrets import JWT_SECRET

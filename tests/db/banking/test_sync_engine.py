@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 
 from server.banking.sync import engine
-from server.common.ids import new_id
-from server.jobs.app import Runtime
+from server.platform.common.ids import new_id
+from server.platform.jobs.app import Runtime
 from server.providers.base import ProviderUnavailable
 from tests.factories.banking import VAULT, insert_org, plaid_connection, set_plan
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import text
 
 from server.banking.sync.requests import request_sync
-from server.errors import SyncInProgress
-from server.jobs.app import JobQueue
+from server.platform.errors import SyncInProgress
+from server.platform.jobs.app import JobQueue
 from tests.factories.banking import insert_connection, insert_org
 
 

@@ -10,8 +10,8 @@ from decimal import Decimal
 from sqlalchemy import text
 
 from server.banking.sync import store
+from server.platform.tenancy.session import bind_organization
 from server.providers.base import ProviderTransaction, TransactionPage
-from server.tenancy.session import bind_organization
 from tests.factories.banking import (
     Txn,
     insert_account,

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import text
 
 from server.budgets import alerts
-from server.db.database import Database
-from server.db.rls import APP_ROLE
-from server.devstack.postgres import as_role
-from server.tenancy.session import bind_organization
+from server.dev.devstack.postgres import as_role
+from server.platform.db.database import Database
+from server.platform.db.rls import APP_ROLE
+from server.platform.tenancy.session import bind_organization
 from tests.factories.auth import sign_up
 from tests.factories.banking import Txn, insert_account, insert_connection, insert_transactions
 from tests.factories.organizations import personal_org_id

@@ -5,7 +5,7 @@ import asyncio
 from pathlib import Path
 
 from server import worker
-from server.jobs.app import app
+from server.platform.jobs.app import app
 
 PROBE_QUEUE = "test-probe"
 

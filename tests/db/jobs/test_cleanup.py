@@ -8,8 +8,8 @@ from sqlalchemy import insert, select
 from server.auth import repository as repo
 from server.auth.models import ActionToken, RefreshToken
 from server.housekeeping import Pruned, prune
-from server.idempotency.models import idempotency_keys
-from server.mail.models import OutboxMail
+from server.platform.idempotency.models import idempotency_keys
+from server.platform.mail.models import OutboxMail
 from tests.factories.auth import unique_email
 
 NOW = dt.datetime.now(dt.UTC)

@@ -5,7 +5,7 @@ import asyncio
 from alembic import command
 from sqlalchemy import text
 
-from server.db.migrate import alembic_config
+from server.platform.db.migrate import alembic_config
 
 _OBJECTS = """
 SELECT (SELECT count(*) FROM pg_tables WHERE tablename LIKE 'procrastinate%')

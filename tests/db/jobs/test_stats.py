@@ -5,9 +5,9 @@ import datetime as dt
 from procrastinate.jobs import Status
 from sqlalchemy import text
 
-from server.jobs import queues
-from server.jobs.app import connect
-from server.jobs.stats import QueueStats, queue_stats
+from server.platform.jobs import queues
+from server.platform.jobs.app import connect
+from server.platform.jobs.stats import QueueStats, queue_stats
 
 EXTRA = "zz-reports"
 

@@ -11,8 +11,8 @@ from collections.abc import Awaitable, Callable
 from procrastinate.jobs import Status
 from sqlalchemy import text
 
-from server.devstack.process import spawn, stop_process
-from server.jobs.app import connect
+from server.dev.devstack.process import spawn, stop_process
+from server.platform.jobs.app import connect
 from tests.conftest import ROOT
 from tests.db.jobs.probe_worker import PROBE_QUEUE
 from tests.secrets import JWT_SECRET

@@ -8,10 +8,10 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from server.db.database import Database
-from server.metrics import repository as repo
-from server.metrics.models import ApiRequestStat
-from server.metrics.recorder import RequestMetrics, minute_of
+from server.platform.db.database import Database
+from server.platform.metrics import repository as repo
+from server.platform.metrics.models import ApiRequestStat
+from server.platform.metrics.recorder import RequestMetrics, minute_of
 
 
 def _endpoint() -> str:

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from server.auth import repository as auth_repo
 from server.auth.models import User
-from server.errors import PlanLimitExceeded
 from server.plans import limits
 from server.plans.catalog import PLANS
+from server.platform.errors import PlanLimitExceeded
 
 
 async def _count_users(session, organization_id):

@@ -10,11 +10,11 @@ from sqlalchemy.exc import IntegrityError
 
 from server.auth import repository as auth_repo
 from server.auth.models import User
-from server.config import SANDBOX_PAYMENTS_API_KEY
-from server.context import Principal
-from server.errors import PlanLimitExceeded
 from server.payments.gateway import PaymentGateway
 from server.plans import limits
+from server.platform.config import SANDBOX_PAYMENTS_API_KEY
+from server.platform.context import Principal
+from server.platform.errors import PlanLimitExceeded
 from server.subscriptions import repository as repo
 from server.subscriptions.domain import Subscriptions
 from server.subscriptions.models import Subscription

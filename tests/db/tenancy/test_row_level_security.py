@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from server.common.ids import new_id
-from server.context import CallState, Tenant, call_var
-from server.db.database import Database
-from server.db.rls import APP_ROLE, ORG_SETTING, bypasses_rls
-from server.devstack.postgres import as_role
-from server.tenancy.session import _SET_ORG, tenant_reads
+from server.dev.devstack.postgres import as_role
+from server.platform.common.ids import new_id
+from server.platform.context import CallState, Tenant, call_var
+from server.platform.db.database import Database
+from server.platform.db.rls import APP_ROLE, ORG_SETTING, bypasses_rls
+from server.platform.tenancy.session import _SET_ORG, tenant_reads
 
 
 @pytest.fixture(scope="module")

@@ -6,14 +6,14 @@ import pytest
 from fingate.auth.v1 import auth_service_pb2 as pb
 from fingate.auth.v1 import auth_service_pb2_grpc
 from server.auth.authenticator import Authenticator
-from server.contract.registry import Registry
-from server.db.database import Database
-from server.errors import Conflict, InvalidInput
-from server.interceptors.auth import AuthInterceptor
-from server.interceptors.errors import ErrorInterceptor
-from server.interceptors.metrics import MetricsInterceptor
-from server.interceptors.request_id import RequestIdInterceptor
-from server.metrics.recorder import RequestMetrics
+from server.platform.contract.registry import Registry
+from server.platform.db.database import Database
+from server.platform.errors import Conflict, InvalidInput
+from server.platform.interceptors.auth import AuthInterceptor
+from server.platform.interceptors.errors import ErrorInterceptor
+from server.platform.interceptors.metrics import MetricsInterceptor
+from server.platform.interceptors.request_id import RequestIdInterceptor
+from server.platform.metrics.recorder import RequestMetrics
 from tests.secrets import make_settings
 
 

@@ -4,8 +4,8 @@ import grpc
 from sqlalchemy import func, select
 
 from fingate.system.v1 import system_service_pb2, system_service_pb2_grpc
-from server.devstack.stack import Stack
-from server.metrics.models import ApiRequestStat
+from server.dev.devstack.stack import Stack
+from server.platform.metrics.models import ApiRequestStat
 from tests.conftest import VAR, shifted_ports
 from tests.rest.client import call
 from tests.secrets import JWT_SECRET

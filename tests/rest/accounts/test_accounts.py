@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import update
 
 from server.banking.models import FinancialAccount
-from server.common.ids import new_id
+from server.platform.common.ids import new_id
 from tests.factories.auth import sign_up
 from tests.factories.banking import insert_account, insert_connection
 from tests.factories.organizations import make_team, personal_org_id

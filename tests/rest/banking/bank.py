@@ -9,7 +9,7 @@ import httpx
 
 # Every table on the metadata: a bulk insert resolves the foreign keys of the banking tables.
 import server.schema  # noqa: F401
-from server.db.database import Database
+from server.platform.db.database import Database
 from tests.factories.auth import SignedUp, sign_up
 from tests.factories.banking import insert_account, insert_connection
 from tests.factories.organizations import personal_org_id

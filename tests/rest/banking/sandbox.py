@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from server.config import SANDBOX_PLAID_CLIENT_ID, SANDBOX_PLAID_SECRET
-from server.db.database import Database
+from server.platform.config import SANDBOX_PLAID_CLIENT_ID, SANDBOX_PLAID_SECRET
+from server.platform.db.database import Database
 from server.providers.base import Link
 from server.providers.plaid import PlaidProvider
 

@@ -6,8 +6,8 @@ import uuid
 
 from sqlalchemy import text
 
-from server.config import DEV_ENCRYPTION_KEY
-from server.encryption import Vault
+from server.platform.config import DEV_ENCRYPTION_KEY
+from server.platform.encryption import Vault
 from tests.factories.auth import sign_up
 from tests.factories.organizations import personal_org_id
 from tests.rest.banking.sandbox import enrollment, teller_token, wait_for_sync

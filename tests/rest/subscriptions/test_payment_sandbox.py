@@ -6,9 +6,9 @@ import socket
 import pytest
 import stripe
 
-from server.config import SANDBOX_PAYMENTS_API_KEY
-from server.errors import ServiceUnavailable
 from server.payments.gateway import PaymentGateway, PaymentMethodRejected
+from server.platform.config import SANDBOX_PAYMENTS_API_KEY
+from server.platform.errors import ServiceUnavailable
 from server.providers.errors import translate
 from server.providers.payment_errors import PaymentMethodDeclined, PaymentsUnavailable
 

@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from server.devstack.stack import Stack
+from server.dev.devstack.stack import Stack
 from tests.conftest import VAR, shifted_ports
 from tests.factories.auth import sign_up
 from tests.rest.client import assert_mappr_error

@@ -37,7 +37,7 @@ def test_docs_serves_swagger_ui_over_the_generated_spec(rest):
     assert "/openapi.json" in page.text and "/docs/swagger-ui-bundle.js" in page.text
     asset = rest.get("/docs/swagger-ui-bundle.js")
     assert asset.status_code == 200 and "javascript" in asset.headers["content-type"]
-    assert rest.get("/docs/../server/config.py").status_code == 404
+    assert rest.get("/docs/../server/platform/config.py").status_code == 404
     missing = call(rest, "GET", "/docs/nope.js", 404)
     assert_mappr_error(missing, code="RESOURCE_NOT_FOUND", status=404)
 

@@ -6,7 +6,7 @@ import jwt
 import pytest
 
 from server.auth.tokens import hash_token, issue_access_token, new_opaque_token, verify_access_token
-from server.errors import Unauthenticated
+from server.platform.errors import Unauthenticated
 from tests.secrets import make_settings
 
 SETTINGS = make_settings()

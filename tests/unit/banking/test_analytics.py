@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from server.banking.analytics import Period, insights, period, ranked
-from server.common.validation import Violations
+from server.platform.common.validation import Violations
 
 TODAY = dt.date(2025, 3, 15)
 

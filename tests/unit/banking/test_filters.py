@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from server.banking.filters import account_filter, transaction_filter
-from server.errors import InvalidInput
+from server.platform.errors import InvalidInput
 
 EMPTY = {
     "page": None,

@@ -1,7 +1,7 @@
 import time
 import uuid
 
-from server.common.ids import new_id, new_ids
+from server.platform.common.ids import new_id, new_ids
 
 
 def _millis(u: uuid.UUID) -> int:

@@ -1,6 +1,6 @@
 import pytest
 
-from server.common.pagination import PageRequest, page_request, pagination
+from server.platform.common.pagination import PageRequest, page_request, pagination
 
 
 def test_absent_page_and_limit_take_the_defaults():

@@ -2,14 +2,14 @@ import datetime as dt
 
 import pytest
 
-from server.common.validation import (
+from server.platform.common.validation import (
     Violations,
     normalize_email,
     normalize_phone,
     parse_date,
     parse_date_or_time,
 )
-from server.errors import InvalidInput
+from server.platform.errors import InvalidInput
 
 
 def test_email_is_normalised_to_lower_case():
@@ -51,11 +51,11 @@ def test_raise_if_any_collects_every_violation():
     assert [e["field"] for e in caught.value.details["errors"]] == ["startDate", "endDate"]
 
 
-# --- control characters in any request text (server/interceptors/validation.py) ---
+# --- control characters in any request text (server/platform/interceptors/validation.py) ---
 
 from fingate.auth.v1 import auth_service_pb2 as _auth_pb2  # noqa: E402
 from fingate.banking.v1 import banking_service_pb2 as _banking_pb2  # noqa: E402
-from server.common.validation import text_violations  # noqa: E402
+from server.platform.common.validation import text_violations  # noqa: E402
 
 
 @pytest.mark.parametrize("bad", ["\x00", "a\x01b", "\x1f", "\x7f", "x\x0by", "\x1b[31m"])

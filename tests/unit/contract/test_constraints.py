@@ -1,4 +1,5 @@
-"""The declared field rules, compiled (server/contract/constraints.py), on real request types.
+"""The declared field rules, compiled (server/platform/contract/constraints.py), on real request
+types.
 
 tests/contract/test_constraints_oracle.py holds the same checks against protovalidate itself;
 these name the house messages and the fields, the way clients see them in 400 answers."""
@@ -17,9 +18,9 @@ from fingate.banking.v1 import banking_service_pb2 as banking
 from fingate.budgets.v1 import budget_service_pb2 as budgets
 from fingate.organizations.v1 import organization_service_pb2 as orgs
 from server.app import SERVICE_MODULES
-from server.contract import constraints
-from server.contract.constraints import Constraints, UnsupportedRule
-from server.contract.registry import Registry
+from server.platform.contract import constraints
+from server.platform.contract.constraints import Constraints, UnsupportedRule
+from server.platform.contract.registry import Registry
 
 CHECKS = Constraints(
     s.request for s in Registry.from_modules(SERVICE_MODULES).specs() if s.request is not None

@@ -1,5 +1,5 @@
 """Envoy's own replies come from the declared error formats and the status table
-(server/contract/edge_replies.py), not from tables of their own."""
+(server/platform/contract/edge_replies.py), not from tables of their own."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import pytest
 from google.protobuf import descriptor_pb2
 
 from fingate.common.v1 import options_pb2
-from server.contract.edge_replies import (
+from server.platform.contract.edge_replies import (
     LOCAL_REPLIES,
     format_routes,
     local_reply_mappers,
     lua_tables,
 )
-from server.envelopes import STATUS_DEFAULTS
+from server.platform.envelopes import STATUS_DEFAULTS
 from tests.conftest import ROOT
 
 FDS = descriptor_pb2.FileDescriptorSet.FromString((ROOT / "gen/fingate.binpb").read_bytes())

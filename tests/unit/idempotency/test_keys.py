@@ -6,8 +6,8 @@ import pytest
 from google.protobuf import json_format
 
 from fingate.banking.v1 import banking_service_pb2 as pb
-from server.errors import InvalidInput
-from server.idempotency.keys import fingerprint, result_headers, valid_key
+from server.platform.errors import InvalidInput
+from server.platform.idempotency.keys import fingerprint, result_headers, valid_key
 
 
 def _connect(body: dict[str, object]) -> pb.ConnectAccountsRequest:

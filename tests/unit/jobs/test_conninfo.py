@@ -3,7 +3,7 @@
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from server.jobs.conninfo import psycopg_conninfo
+from server.platform.jobs.conninfo import psycopg_conninfo
 
 
 def test_tcp_url_with_credentials():

@@ -5,9 +5,9 @@ import os
 import pytest
 from procrastinate.schema import SchemaManager
 
-from server.config import ConfigError
-from server.jobs.maintenance import stall_check_cron
-from server.jobs.stats import health_status
+from server.platform.config import ConfigError
+from server.platform.jobs.maintenance import stall_check_cron
+from server.platform.jobs.stats import health_status
 from tests.secrets import make_settings
 
 
@@ -33,7 +33,7 @@ def test_stall_check_runs_as_often_as_a_worker_can_be_declared_dead():
 
 # procrastinate's last schema migration that our Alembic chain accounts for (0003 applies the
 # whole schema of 3.10, which includes it). A newer one means a new Alembic revision must run
-# it (see server/db/migrations/versions/0003_jobs.py), then this name moves on.
+# it (see server/platform/db/migrations/versions/0003_jobs.py), then this name moves on.
 KNOWN_LAST_MIGRATION = "03.04.00_50_post_add_retry_failed_job_procedure.sql"
 
 

@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from server import config
-from server.db.database import Database
-from server.metrics.recorder import RequestMetrics, minute_of
+from server.platform import config
+from server.platform.db.database import Database
+from server.platform.metrics.recorder import RequestMetrics, minute_of
 
 AT = dt.datetime(2026, 3, 1, 12, 30, 45, 123456, tzinfo=dt.UTC)
 

@@ -7,8 +7,8 @@ import pytest
 import server.payments.gateway  # noqa: F401  (every adapter's errors are defined)
 import server.providers.plaid  # noqa: F401
 import server.providers.teller  # noqa: F401
-from server.encryption import UnreadableSecret
-from server.errors import (
+from server.platform.encryption import UnreadableSecret
+from server.platform.errors import (
     ConnectionAlreadyExists,
     InvalidInput,
     ProviderFailure,

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from server import config
 from server.plans import catalog
+from server.platform import config
 from server.subscriptions.domain import add_months, days_until
 from tests.secrets import make_settings
 

@@ -15,7 +15,7 @@ from server.banking.models import (
     BankTransaction,
     FinancialAccount,
 )
-from server.db.database import Database
+from server.platform.db.database import Database
 from tests.rest.client import RFC3339_Z, UUID
 
 # Seed 000's `data`, key for key.

@@ -14,9 +14,9 @@ import uuid
 import pytest
 from sqlalchemy import insert, select, text, update
 
-from server.audit.models import AuditEntry
 from server.banking.models import BankConnection, BankSyncLog, BankSyncState
-from server.common.ids import new_id
+from server.platform.audit.models import AuditEntry
+from server.platform.common.ids import new_id
 from tests.factories.auth import sign_up
 from tests.factories.banking import Txn, insert_account, insert_connection, insert_transactions
 from tests.factories.organizations import make_team, personal_org_id

@@ -9,8 +9,8 @@ import uuid
 import pytest
 from sqlalchemy import select, text
 
-from server.audit.models import AuditEntry
 from server.banking.models import BankSyncState
+from server.platform.audit.models import AuditEntry
 from server.providers.base import AccessRevoked
 from tests.factories.auth import sign_up
 from tests.factories.banking import insert_connection

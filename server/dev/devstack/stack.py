@@ -1,0 +1,353 @@
+"""The whole local system as one object: PostgreSQL, migrations, SMTP sink, provider sandbox,
+job worker, server, Envoy."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import psycopg
+from aiosmtpd.controller import Controller
+
+from server.dev.devstack import envoy as envoy_proxy
+from server.dev.devstack.postgres import EmbeddedPostgres, as_role, database_url_from_env
+from server.dev.devstack.process import REPO_ROOT, log_tail, run_to_end, spawn, stop_process
+from server.dev.devstack.readiness import (
+    StartupError,
+    grpc_health,
+    http_ok,
+    last_worker_id,
+    require_free,
+    wait_for,
+    worker_registered,
+)
+from server.dev.devstack.smtp_sink import start_sink
+from server.dev.devstack.supervisor import Supervisor
+from server.platform.db.rls import APP_ROLE
+from server.platform.jobs.conninfo import psycopg_conninfo
+
+log = logging.getLogger(__name__)
+
+LOCALHOST = "127.0.0.1"
+MIGRATION_TIMEOUT_S = 120.0
+
+
+@dataclass(frozen=True)
+class Ports:
+    """TCP ports on 127.0.0.1: Envoy (REST and gRPC), the gRPC server, Envoy admin, SMTP sink,
+    provider sandbox."""
+
+    http: int = 8080
+    grpc: int = 50051
+    admin: int = 9901
+    smtp: int = 1025
+    sandbox: int = 8090
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Ports:
+        """Ports from HTTP_PORT, GRPC_PORT, ENVOY_ADMIN_PORT, SMTP_PORT and SANDBOX_PORT, else
+        defaults."""
+        d = cls()
+        return cls(
+            http=int(env.get("HTTP_PORT", d.http)),
+            grpc=int(env.get("GRPC_PORT", d.grpc)),
+            admin=int(env.get("ENVOY_ADMIN_PORT", d.admin)),
+            smtp=int(env.get("SMTP_PORT", d.smtp)),
+            sandbox=int(env.get("SANDBOX_PORT", d.sandbox)),
+        )
+
+
+class Stack:
+    """Starts the components in dependency order, each ready before the next; stops them all."""
+
+    def __init__(
+        self,
+        *,
+        ports: Ports | None = None,
+        var_dir: Path = Path("var"),
+        database_url: str | None = None,
+        run_migrations: bool = True,
+        smtp: bool = True,
+        sandbox: bool = True,
+        server: bool = True,
+        envoy: bool = True,
+        worker: bool = True,
+        server_cmd: Sequence[str] | None = None,
+        env: Mapping[str, str] | None = None,
+        app_env: str | None = None,
+        grpc_host: str = LOCALHOST,
+        wait_serving: bool = True,
+        startup_timeout: float = 60.0,
+        supervise: bool = True,
+        on_give_up: Callable[[str], None] | None = None,
+    ) -> None:
+        self.ports = ports or Ports()
+        self.var_dir = var_dir.resolve()
+        self.log_dir = self.var_dir / "log"
+        self.mail_dir = self.var_dir / "mail"
+        self.database_url = database_url or database_url_from_env()
+        self.run_migrations = run_migrations
+        self.smtp, self.server, self.envoy = smtp, server, envoy
+        self.sandbox = sandbox
+        self.worker = worker
+        self.server_cmd = list(server_cmd or [sys.executable, "-m", "server"])
+        self.env = dict(env or {})
+        # Envoy's proof to the server that it set x-envoy-external-address (EDGE_TOKEN).
+        self.edge_token = self.env.get("EDGE_TOKEN") or secrets.token_urlsafe(32)
+        self.app_env = app_env or os.environ.get("APP_ENV", "development")
+        self.grpc_host = grpc_host
+        self.wait_serving = wait_serving
+        self.startup_timeout = startup_timeout
+        self._postgres: EmbeddedPostgres | None = None
+        self._smtp: Controller | None = None
+        self._procs: dict[str, subprocess.Popen[bytes]] = {}
+        # Restarts a child that dies (server/dev/devstack/supervisor.py); `on_give_up(name)` runs
+        # when one keeps dying.
+        self.supervise = supervise
+        self.supervisor = Supervisor(on_give_up=on_give_up, on_restart=self._procs.__setitem__)
+
+    @property
+    def rest_url(self) -> str:
+        """Base URL of the REST API (Envoy)."""
+        return f"http://{LOCALHOST}:{self.ports.http}"
+
+    @property
+    def grpc_target(self) -> str:
+        """host:port of the gRPC server itself."""
+        return f"{self.grpc_host}:{self.ports.grpc}"
+
+    @property
+    def app_database_url(self) -> str | None:
+        """The database as the server's role: migrations own the schema, the server does not,
+        so PostgreSQL's row-level security applies to every query it makes."""
+        return as_role(self.database_url, APP_ROLE) if self.database_url else None
+
+    @property
+    def sandbox_url(self) -> str:
+        """Base URL of the provider sandbox (the server's PAYMENTS_API_BASE)."""
+        return f"http://{LOCALHOST}:{self.ports.sandbox}"
+
+    @property
+    def admin_url(self) -> str:
+        """Base URL of Envoy's admin interface."""
+        return f"http://{LOCALHOST}:{self.ports.admin}"
+
+    def pid(self, name: str) -> int | None:
+        """Process id of a running child: `server`, `worker`, `envoy` or `sandbox`."""
+        proc = self._procs.get(name)
+        return proc.pid if proc is not None and proc.poll() is None else None
+
+    def log_path(self, name: str) -> Path:
+        """Log file of a component: server, worker, envoy, envoy-access, migrate, sandbox."""
+        return self.log_dir / f"{name}.log"
+
+    def start(self) -> Stack:
+        """Bring up every enabled component; on any failure stop what was started and raise."""
+        atexit.register(self.stop)
+        try:
+            self._start_postgres()
+            if self.run_migrations:
+                self._migrate()
+            if self.smtp:
+                self._start_smtp()
+            if self.sandbox:
+                self._start_sandbox()
+            if self.worker:
+                self._start_worker()
+            if self.server:
+                self._start_server()
+            if self.envoy:
+                self._start_envoy()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _watch(self, name: str, start: Callable[[bool], subprocess.Popen[bytes]]) -> None:
+        """Supervise the running child `name`; `start(False)` starts it again, log kept."""
+        if self.supervise:
+            self.supervisor.watch(name, self._procs[name], lambda: start(False))
+
+    def stop(self) -> None:
+        """Stop, in reverse order, every process and service this stack started."""
+        # First, so that nothing is restarted while it is being stopped. A new one serves a
+        # later start().
+        self.supervisor.stop()
+        self.supervisor = Supervisor(
+            on_give_up=self.supervisor.on_give_up, on_restart=self._procs.__setitem__
+        )
+        for name in ("envoy", "server", "worker", "sandbox"):
+            proc = self._procs.pop(name, None)
+            if proc is not None:
+                # The server drains in-flight calls (SHUTDOWN_GRACE_SECONDS, 10 s by default).
+                stop_process(proc, timeout=20.0)
+        smtp, self._smtp = self._smtp, None
+        postgres, self._postgres = self._postgres, None
+        for what, stop in (
+            ("SMTP sink", smtp and smtp.stop),
+            ("PostgreSQL", postgres and postgres.stop),
+        ):
+            try:
+                if stop:
+                    stop()
+            except Exception:  # keep going: the rest must stop even if one part fails
+                log.exception("stopping the %s failed", what)
+        atexit.unregister(self.stop)
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _start_postgres(self) -> None:
+        if self.database_url is not None:
+            return
+        self._postgres = EmbeddedPostgres(self.var_dir / "pg")
+        self.database_url = self._postgres.start()
+
+    def _child_env(self, extra: Mapping[str, str]) -> dict[str, str]:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        if self.database_url is not None:
+            # Ours, not an inherited DATABASE_URL: a caller may point this stack elsewhere.
+            env["DATABASE_URL"] = self.database_url
+        return {**env, **extra, **self.env}
+
+    def _migrate(self) -> None:
+        log_path = self.log_path("migrate")
+        cmd = [sys.executable, "-m", "server.platform.db.migrate"]
+        code = run_to_end(
+            cmd, log_path=log_path, env=self._child_env({}), timeout=MIGRATION_TIMEOUT_S
+        )
+        if code != 0:
+            raise StartupError(f"migrations failed ({code}); {log_path}:\n{log_tail(log_path)}")
+
+    def _start_smtp(self) -> None:
+        require_free(self.ports.smtp, "SMTP sink")
+        self._smtp = start_sink(mail_dir=self.mail_dir, port=self.ports.smtp)
+
+    def _start_sandbox(self) -> None:
+        require_free(self.ports.sandbox, "provider sandbox")
+        log_path = self.log_path("sandbox")
+        cmd = [sys.executable, "-m", "server.dev.sandbox", "--port", str(self.ports.sandbox)]
+        env = self._child_env({})
+
+        def start(fresh_log: bool) -> subprocess.Popen[bytes]:
+            return spawn(cmd, log_path=log_path, env=env, cwd=REPO_ROOT, fresh_log=fresh_log)
+
+        proc = self._procs["sandbox"] = start(True)
+        wait_for(
+            lambda: http_ok(f"{self.sandbox_url}/health"),
+            what=f"provider sandbox on {self.sandbox_url}",
+            timeout=self.startup_timeout,
+            proc=proc,
+            log_path=log_path,
+        )
+        self._watch("sandbox", start)
+
+    def _service_env(self) -> dict[str, str]:
+        """The environment of the server and the worker: the same Settings in both."""
+        return self._child_env(
+            {
+                "GRPC_HOST": self.grpc_host,
+                "GRPC_PORT": str(self.ports.grpc),
+                "SMTP_HOST": LOCALHOST,
+                "SMTP_PORT": str(self.ports.smtp),
+                "PUBLIC_BASE_URL": self.rest_url,
+                "APP_ENV": self.app_env,
+                "EDGE_TOKEN": self.edge_token,
+                **({"DATABASE_URL": self.app_database_url} if self.app_database_url else {}),
+                # Also without a sandbox: the closed port then stands for a provider outage.
+                "PAYMENTS_API_BASE": self.sandbox_url,
+                "PLAID_API_BASE": f"{self.sandbox_url}/plaid",
+                "TELLER_API_BASE": f"{self.sandbox_url}/teller",
+            }
+        )
+
+    def _start_worker(self) -> None:
+        log_path = self.log_path("worker")
+        env = self._service_env()
+        conninfo = psycopg_conninfo(env["DATABASE_URL"])
+        # Ready once it has registered in the queue's table (after any earlier worker).
+        try:
+            before = last_worker_id(conninfo)
+        except psycopg.Error as exc:
+            raise StartupError(f"job worker: the queue's tables are not readable: {exc}") from exc
+        cmd = [sys.executable, "-m", "server.worker"]
+
+        def start(fresh_log: bool) -> subprocess.Popen[bytes]:
+            return spawn(cmd, log_path=log_path, env=env, cwd=REPO_ROOT, fresh_log=fresh_log)
+
+        proc = self._procs["worker"] = start(True)
+        wait_for(
+            lambda: worker_registered(conninfo, after_id=before),
+            what="job worker",
+            timeout=self.startup_timeout,
+            proc=proc,
+            log_path=log_path,
+        )
+        self._watch("worker", start)
+
+    def _start_server(self) -> None:
+        require_free(self.ports.grpc, "gRPC server")
+        log_path = self.log_path("server")
+        env = self._service_env()
+
+        def start(fresh_log: bool) -> subprocess.Popen[bytes]:
+            return spawn(
+                self.server_cmd, log_path=log_path, env=env, cwd=REPO_ROOT, fresh_log=fresh_log
+            )
+
+        proc = self._procs["server"] = start(True)
+        accepted = {"SERVING"} if self.wait_serving else {"SERVING", "NOT_SERVING", "UNKNOWN"}
+        wait_for(
+            lambda: grpc_health(self.grpc_target) in accepted,
+            what=f"gRPC server on {self.grpc_target}",
+            timeout=self.startup_timeout,
+            proc=proc,
+            log_path=log_path,
+        )
+        self._watch("server", start)
+
+    def _start_envoy(self) -> None:
+        require_free(self.ports.http, "Envoy listener")
+        require_free(self.ports.admin, "Envoy admin")
+        config = envoy_proxy.render_config(
+            http_port=self.ports.http,
+            admin_port=self.ports.admin,
+            grpc_host=self.grpc_host,
+            grpc_port=self.ports.grpc,
+            out_path=self.var_dir / "envoy" / "envoy.yaml",
+            access_log_path=self.log_path("envoy-access"),
+            edge_token=self.edge_token,
+        )
+        log_path = self.log_path("envoy")
+        # One run per file, as for the other logs (Envoy appends to its access log).
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path("envoy-access").write_bytes(b"")
+
+        def start(fresh_log: bool) -> subprocess.Popen[bytes]:
+            return envoy_proxy.start_envoy(config, log_path=log_path, fresh_log=fresh_log)
+
+        proc = self._procs["envoy"] = start(True)
+        wait_for(
+            lambda: http_ok(f"{self.admin_url}/ready"),
+            what=f"Envoy on {self.rest_url}",
+            timeout=self.startup_timeout,
+            proc=proc,
+            log_path=log_path,
+        )
+        self._watch("envoy", start)

@@ -1,0 +1,374 @@
+"""Settings from the environment, with safe local defaults; nothing else reads os.environ."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass, field
+
+from limits import RateLimitItem, parse_many
+
+# Local development only: a production start refuses it (see Settings.check).
+DEV_JWT_SECRET = "fingate-local-development-secret-do-not-use-in-production"
+# The payment provider sandbox (`make run`, tests) and the key it accepts; never production's.
+SANDBOX_PAYMENTS_API_BASE = "http://127.0.0.1:8090"
+SANDBOX_PAYMENTS_API_KEY = "sk_test_fingate_sandbox"
+# Bank aggregators: the sandbox serves Plaid under /plaid and Teller under /teller.
+SANDBOX_PLAID_CLIENT_ID = "fingate_sandbox_client"
+SANDBOX_PLAID_SECRET = "fingate_sandbox_secret"
+# Local development only: encrypts provider tokens and account numbers at rest. Production
+# refuses it (see Settings.check); ENCRYPTION_KEYS lists real keys, newest first.
+DEV_ENCRYPTION_KEY = "ZmluZ2F0ZS1sb2NhbC1kZXYta2V5LW5vdC1zZWNyZXQ="
+_MODES = ("development", "test", "production")
+# Seed 004 "API Tiers" and "Rate Limit Tiers": per class, per plan (a class that does not
+# depend on the plan has one entry, ANY_PLAN). README.md lists the variables that override them.
+ANY_PLAN = "*"
+PLANS = ("FREE", "PRO", "ULTIMATE")
+RATE_LIMIT_DEFAULTS: dict[str, str] = {
+    "GENERAL": "FREE=100/15minutes,PRO=500/15minutes,ULTIMATE=2000/15minutes",
+    "WRITE": "FREE=10/minute,PRO=50/minute,ULTIMATE=200/minute",
+    "SYNC": "3/5minutes",
+    "LIVE": "50/minute",
+    "ADMIN": "200/hour",
+    "AUTH": "10/minute",
+    # Per account (the normalised email), whatever the client address: wrong passwords, after
+    # which sign-in answers 429 until the window ends, and password-reset mails sent.
+    "SIGN_IN_FAILURES": "10/15minutes",
+    "RESET_MAIL": "3/hour",
+}
+# Classes keyed per client address or per account, where no plan is known.
+_ADDRESS_CLASSES = frozenset({"AUTH", "SIGN_IN_FAILURES", "RESET_MAIL"})
+# Seed 003's token buckets: `CAPACITY:AMOUNT/PERIOD` (a full bucket holds CAPACITY calls and
+# AMOUNT tokens flow back per PERIOD); `AMOUNT/PERIOD` alone means CAPACITY = AMOUNT.
+TOKEN_BUCKET_DEFAULTS: dict[str, str] = {
+    "API_READ": "100:100/minute",
+    "PROVIDER_SYNC": "10:5/minute",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TokenBucketRate:
+    """A token bucket: `capacity` calls at once, refilled by `refill` tokens per `period_s`."""
+
+    capacity: int
+    refill: int
+    period_s: int
+
+    @property
+    def per_second(self) -> float:
+        return self.refill / self.period_s
+
+
+class ConfigError(Exception):
+    """The environment does not describe a server that may start."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    app_env: str
+    grpc_host: str
+    grpc_port: int
+    database_url: str
+    db_pool_size: int
+    jwt_secret: str
+    jwt_issuer: str
+    jwt_audience: str
+    access_token_ttl_s: int
+    refresh_token_ttl_s: int
+    verify_token_ttl_s: int
+    reset_token_ttl_s: int
+    smtp_host: str
+    smtp_port: int
+    mail_from: str
+    public_base_url: str
+    admin_email: str | None
+    admin_password: str | None
+    max_message_bytes: int
+    # The web app: links in mails that a person opens (invitations) point there.
+    app_url: str
+    invitation_ttl_s: int
+    log_level: str
+    shutdown_grace_s: float
+    version: str = "0.1.0"
+    metrics_flush_s: float = 5.0
+    # Stripe-compatible payments API: the local sandbox outside production.
+    payments_api_base: str = SANDBOX_PAYMENTS_API_BASE
+    payments_api_key: str = SANDBOX_PAYMENTS_API_KEY
+    payments_timeout_s: float = 10.0
+    # Bank aggregators (server/providers): the local sandbox outside production.
+    plaid_api_base: str = SANDBOX_PAYMENTS_API_BASE + "/plaid"
+    plaid_client_id: str = SANDBOX_PLAID_CLIENT_ID
+    plaid_secret: str = SANDBOX_PLAID_SECRET
+    teller_api_base: str = SANDBOX_PAYMENTS_API_BASE + "/teller"
+    provider_timeout_s: float = 15.0
+    # Fernet keys (urlsafe base64 of 32 bytes), newest first: the first encrypts, every one
+    # decrypts, so a key is rotated by putting a new one in front (server/platform/encryption.py).
+    encryption_keys: tuple[str, ...] = (DEV_ENCRYPTION_KEY,)
+    # Background jobs (python -m server.worker).
+    job_concurrency: int = 4
+    job_stalled_after_s: int = 60
+    job_retention_hours: int = 7 * 24
+    token_retention_s: int = 7 * 24 * 3600
+    mail_retention_s: int = 30 * 24 * 3600
+    # Rate limits: class → {plan or ANY_PLAN → limits-library string such as "100/15minutes"}.
+    rate_limits: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {k: parse_rate_limit(k, v) for k, v in RATE_LIMIT_DEFAULTS.items()}
+    )
+    # Client networks exempt from the per-address (AUTH) limits.
+    rate_limit_trusted_cidrs: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    # Counters in Redis (shared by every server process) when set, else in process memory.
+    redis_url: str | None = None
+    # Prefix of every counter key in Redis: deployments (or test runs) sharing one Redis.
+    rate_limit_key_prefix: str = "fingate"
+    # Token-bucket classes (seed 003): class → rate.
+    token_buckets: dict[str, TokenBucketRate] = field(
+        default_factory=lambda: {
+            k: parse_token_bucket(f"RATE_LIMIT_{k}", v) for k, v in TOKEN_BUCKET_DEFAULTS.items()
+        }
+    )
+    # How long a cached read may be served (server/platform/cache).
+    cache_ttl_s: int = 60
+    # gRPC server reflection and the API docs (/docs, /openapi.json): on by default outside
+    # production, off in production unless enabled.
+    grpc_reflection: bool = True
+    api_docs: bool = True
+    # Shared with Envoy, which adds it to every request it forwards (x-fingate-edge): only a
+    # call carrying it may name its client with x-envoy-external-address. Required in
+    # production; unset elsewhere, that header is trusted as it comes.
+    edge_token: str = ""
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    def check(self) -> None:
+        """Refuse settings that must not reach production."""
+        if self.app_env not in _MODES:
+            raise ConfigError(f"APP_ENV must be one of {', '.join(_MODES)}")
+        if self.app_env != "development":
+            secret = self.jwt_secret.encode()
+            # 32 bytes with some variety: a repeated or dictionary string is not a key.
+            if self.jwt_secret == DEV_JWT_SECRET or len(secret) < 32 or len(set(secret)) < 12:
+                raise ConfigError(
+                    "JWT_SECRET must be at least 32 random bytes outside local development"
+                )
+        if not 1 <= self.cache_ttl_s <= 3600:
+            raise ConfigError("CACHE_TTL_SECONDS must be between 1 and 3600")
+        if not 0 < self.metrics_flush_s <= 3600:
+            raise ConfigError("METRICS_FLUSH_SECONDS must be between 0 and 3600")
+        if self.job_stalled_after_s < 1 or self.job_concurrency < 1:
+            raise ConfigError("JOB_STALLED_AFTER_SECONDS and JOB_CONCURRENCY must be at least 1")
+        if self.is_production:
+            if not self.public_base_url.startswith("https://"):
+                raise ConfigError("PUBLIC_BASE_URL must be https:// in production")
+            if not self.app_url.startswith("https://"):
+                raise ConfigError("APP_URL must be https:// in production")
+            # Unset is allowed (paid subscriptions then answer 503); the sandbox key is not.
+            if self.payments_api_key == SANDBOX_PAYMENTS_API_KEY:
+                raise ConfigError("PAYMENTS_API_KEY must be a real key in production")
+            if not self.encryption_keys or DEV_ENCRYPTION_KEY in self.encryption_keys:
+                raise ConfigError("ENCRYPTION_KEYS must hold real keys in production")
+            if self.plaid_secret == SANDBOX_PLAID_SECRET:
+                raise ConfigError("PLAID_SECRET must be a real secret in production")
+            if len(self.edge_token) < 32:
+                raise ConfigError("EDGE_TOKEN must be at least 32 random characters in production")
+
+
+def _flag(env: dict[str, str], key: str, default: bool) -> bool:
+    raw = (env.get(key) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{key} must be true or false")
+
+
+def _int(env: dict[str, str], key: str, default: int) -> int:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{key} must be an integer, got {raw!r}") from None
+
+
+def _float(env: dict[str, str], key: str, default: float) -> float:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{key} must be a number, got {raw!r}") from None
+
+
+def _keys(env: dict[str, str], key: str, app_env: str) -> tuple[str, ...]:
+    raw = env.get(key, "")
+    keys = tuple(k.strip() for k in raw.split(",") if k.strip())
+    if keys:
+        return keys
+    return () if app_env == "production" else (DEV_ENCRYPTION_KEY,)
+
+
+def _rate_item(key: str, text: str) -> RateLimitItem:
+    try:
+        items = parse_many(text)
+    except ValueError:
+        raise ConfigError(
+            f"{key}: {text!r} is not a rate limit such as 100/15minutes or 10/minute"
+        ) from None
+    if len(items) != 1 or items[0].amount < 1:
+        raise ConfigError(f"{key}: {text!r} must be one limit of at least 1 request")
+    return items[0]
+
+
+def parse_rate_limit(rate_class: str, text: str, key: str | None = None) -> dict[str, str]:
+    """`10/minute` (every plan) or `FREE=…,PRO=…,ULTIMATE=…` (each plan) → {plan: limit}."""
+    key = key or f"RATE_LIMIT_{rate_class}"
+    text = text.strip()
+    if "=" not in text:
+        _rate_item(key, text)
+        return {ANY_PLAN: text}
+    if rate_class in _ADDRESS_CLASSES:
+        raise ConfigError(f"{key} is per address or account: give one limit, not one per plan")
+    found: dict[str, str] = {}
+    for entry in text.split(","):
+        plan, _, limit = (part.strip() for part in entry.partition("="))
+        if plan.upper() not in PLANS:
+            raise ConfigError(f"{key}: {plan!r} is not a plan ({', '.join(PLANS)})")
+        _rate_item(key, limit)
+        found[plan.upper()] = limit
+    missing = [p for p in PLANS if p not in found]
+    if missing:
+        raise ConfigError(f"{key}: no limit for {', '.join(missing)}")
+    return found
+
+
+def parse_token_bucket(key: str, text: str) -> TokenBucketRate:
+    """`10:5/minute` → capacity 10, 5 tokens back per minute; `100/minute` → 100 and 100."""
+    capacity_text, sep, rate_text = text.strip().rpartition(":")
+    item = _rate_item(key, rate_text)
+    capacity = item.amount
+    if sep:
+        try:
+            capacity = int(capacity_text)
+        except ValueError:
+            capacity = 0
+        if capacity < 1:
+            raise ConfigError(f"{key}: {text!r} must be CAPACITY:AMOUNT/PERIOD such as 10:5/minute")
+    return TokenBucketRate(capacity=capacity, refill=item.amount, period_s=item.get_expiry())
+
+
+def _token_buckets(env: dict[str, str]) -> dict[str, TokenBucketRate]:
+    return {
+        name: parse_token_bucket(f"RATE_LIMIT_{name}", env.get(f"RATE_LIMIT_{name}") or default)
+        for name, default in TOKEN_BUCKET_DEFAULTS.items()
+    }
+
+
+def _rate_limits(env: dict[str, str]) -> dict[str, dict[str, str]]:
+    return {
+        name: parse_rate_limit(name, env.get(f"RATE_LIMIT_{name}") or default)
+        for name, default in RATE_LIMIT_DEFAULTS.items()
+    }
+
+
+def _cidrs(
+    env: dict[str, str], key: str
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    networks = []
+    for part in (env.get(key) or "").split(","):
+        if part.strip():
+            try:
+                networks.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                raise ConfigError(
+                    f"{key}: {part.strip()!r} is not a CIDR such as 10.0.0.0/8"
+                ) from None
+    return tuple(networks)
+
+
+def _redis_url(env: dict[str, str]) -> str | None:
+    url = env.get("REDIS_URL") or None
+    if url is not None and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
+    return url
+
+
+def load(env: dict[str, str] | None = None) -> Settings:
+    """Read Settings from the environment (or the given mapping)."""
+    e = dict(os.environ if env is None else env)
+    app_env = e.get("APP_ENV", "development")
+    secret = e.get("JWT_SECRET") or (DEV_JWT_SECRET if app_env == "development" else "")
+    settings = Settings(
+        app_env=app_env,
+        grpc_reflection=_flag(e, "GRPC_REFLECTION", app_env != "production"),
+        api_docs=_flag(e, "API_DOCS", app_env != "production"),
+        edge_token=e.get("EDGE_TOKEN", ""),
+        grpc_host=e.get("GRPC_HOST", "127.0.0.1"),
+        grpc_port=_int(e, "GRPC_PORT", 50051),
+        database_url=e.get("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"),
+        db_pool_size=_int(e, "DB_POOL_SIZE", 16),
+        jwt_secret=secret,
+        jwt_issuer=e.get("JWT_ISSUER", "mappr-backend"),
+        jwt_audience=e.get("JWT_AUDIENCE", "mappr-web"),
+        access_token_ttl_s=_int(e, "ACCESS_TOKEN_TTL_SECONDS", 3600),
+        refresh_token_ttl_s=_int(e, "REFRESH_TOKEN_TTL_SECONDS", 7 * 24 * 3600),
+        verify_token_ttl_s=_int(e, "VERIFY_TOKEN_TTL_SECONDS", 24 * 3600),
+        reset_token_ttl_s=_int(e, "RESET_TOKEN_TTL_SECONDS", 3600),
+        smtp_host=e.get("SMTP_HOST", "127.0.0.1"),
+        smtp_port=_int(e, "SMTP_PORT", 1025),
+        mail_from=e.get("MAIL_FROM", "fingate <no-reply@fingate.local>"),
+        public_base_url=e.get("PUBLIC_BASE_URL", "http://127.0.0.1:8080").rstrip("/"),
+        admin_email=e.get("ADMIN_EMAIL") or None,
+        admin_password=e.get("ADMIN_PASSWORD") or None,
+        max_message_bytes=_int(e, "MAX_MESSAGE_BYTES", 1024 * 1024),
+        app_url=e.get("APP_URL", "http://127.0.0.1:3000").rstrip("/"),
+        invitation_ttl_s=_int(e, "INVITATION_TTL_SECONDS", 7 * 24 * 3600),
+        log_level=e.get("LOG_LEVEL", "INFO").upper(),
+        shutdown_grace_s=float(e.get("SHUTDOWN_GRACE_SECONDS", "10")),
+        metrics_flush_s=_float(e, "METRICS_FLUSH_SECONDS", 5.0),
+        payments_api_base=e.get("PAYMENTS_API_BASE")
+        or ("https://api.stripe.com" if app_env == "production" else SANDBOX_PAYMENTS_API_BASE),
+        payments_api_key=e.get("PAYMENTS_API_KEY")
+        or ("" if app_env == "production" else SANDBOX_PAYMENTS_API_KEY),
+        payments_timeout_s=float(e.get("PAYMENTS_TIMEOUT_SECONDS", "10")),
+        plaid_api_base=(
+            e.get("PLAID_API_BASE")
+            or (
+                "https://production.plaid.com"
+                if app_env == "production"
+                else SANDBOX_PAYMENTS_API_BASE + "/plaid"
+            )
+        ).rstrip("/"),
+        plaid_client_id=e.get("PLAID_CLIENT_ID")
+        or ("" if app_env == "production" else SANDBOX_PLAID_CLIENT_ID),
+        plaid_secret=e.get("PLAID_SECRET")
+        or ("" if app_env == "production" else SANDBOX_PLAID_SECRET),
+        teller_api_base=(
+            e.get("TELLER_API_BASE")
+            or (
+                "https://api.teller.io"
+                if app_env == "production"
+                else SANDBOX_PAYMENTS_API_BASE + "/teller"
+            )
+        ).rstrip("/"),
+        provider_timeout_s=_float(e, "PROVIDER_TIMEOUT_SECONDS", 15.0),
+        encryption_keys=_keys(e, "ENCRYPTION_KEYS", app_env),
+        job_concurrency=_int(e, "JOB_CONCURRENCY", 4),
+        job_stalled_after_s=_int(e, "JOB_STALLED_AFTER_SECONDS", 60),
+        job_retention_hours=_int(e, "JOB_RETENTION_HOURS", 7 * 24),
+        token_retention_s=_int(e, "TOKEN_RETENTION_SECONDS", 7 * 24 * 3600),
+        mail_retention_s=_int(e, "MAIL_RETENTION_SECONDS", 30 * 24 * 3600),
+        rate_limits=_rate_limits(e),
+        rate_limit_trusted_cidrs=_cidrs(e, "RATE_LIMIT_TRUSTED_CIDRS"),
+        redis_url=_redis_url(e),
+        rate_limit_key_prefix=e.get("RATE_LIMIT_KEY_PREFIX") or "fingate",
+        token_buckets=_token_buckets(e),
+        cache_ttl_s=_int(e, "CACHE_TTL_SECONDS", 60),
+    )
+    settings.check()
+    return settings
