@@ -20,13 +20,10 @@ from server.banking import account_store as store
 from server.banking import cache_keys as keys
 from server.banking.account_sync import CONNECTION_NOT_FOUND, AccountSync, SyncCounts
 from server.banking.connections import repository as connections
-from server.banking.linking import PlaidAdapter, Providers, link_and_sync
-from server.platform.cache.store import Cache
+from server.banking.linking import PlaidAdapter, link_and_sync
+from server.banking.services import BankingServices
 from server.platform.context import tenant
-from server.platform.db.database import Database
-from server.platform.encryption import Vault
 from server.platform.errors import NotFound
-from server.platform.jobs.app import JobQueue
 from server.platform.tenancy.session import tenant_transaction
 from server.providers.errors import FAILURES, translate
 
@@ -88,16 +85,10 @@ def account_lists_key(user_id: uuid.UUID | str) -> str:
     return keys.user_accounts(user_id)
 
 
-class BankingApi:
-    def __init__(
-        self, db: Database, jobs: JobQueue, cache: Cache, vault: Vault, providers: Providers
-    ):
-        self.db = db
-        self.jobs = jobs
-        self.cache = cache
-        self.vault = vault
-        self.providers = providers
-        self._sync = AccountSync(db, cache, vault, providers)
+@dataclass(eq=False)
+class BankingApi(BankingServices):
+    def __post_init__(self) -> None:
+        self._sync = AccountSync(self.db, self.cache, self.vault, self.providers)
 
     async def list_accounts(
         self,

@@ -50,19 +50,23 @@ def preview(p: Preview) -> spb.PreviewAccountsResponse:
     )
 
 
+def _account_fields(r: Any) -> dict[str, Any]:
+    """The fields every account shape shares (list row, detail, a just-linked account)."""
+    return {
+        "id": str(r.id),
+        "name": r.name,
+        "type": r.type,
+        "balance": float(r.balance),
+        "currency": r.currency,
+        "institution_name": text_or_null(r.institution_name),
+        "last_sync_at": time_or_null(r.last_sync_at),
+        "sync_status": r.sync_status,
+        "is_active": r.is_active,
+    }
+
+
 def linked_account(r: Any) -> apb.LinkedAccount:
-    return apb.LinkedAccount(
-        id=str(r.id),
-        name=r.name,
-        type=r.type,
-        balance=float(r.balance),
-        currency=r.currency,
-        institution_name=text_or_null(r.institution_name),
-        institution_id=text_or_null(r.institution_id),
-        last_sync_at=time_or_null(r.last_sync_at),
-        sync_status=r.sync_status,
-        is_active=r.is_active,
-    )
+    return apb.LinkedAccount(**_account_fields(r), institution_id=text_or_null(r.institution_id))
 
 
 def connected(linked: Linked) -> spb.ConnectAccountsResponse:
@@ -75,18 +79,7 @@ def accounts(page: AccountPage) -> spb.ListAccountsResponse:
     return spb.ListAccountsResponse(
         success=True,
         data=[
-            apb.BankAccount(
-                id=str(r.id),
-                name=r.name,
-                type=r.type,
-                balance=float(r.balance),
-                currency=r.currency,
-                institution_name=text_or_null(r.institution_name),
-                last_sync_at=time_or_null(r.last_sync_at),
-                sync_status=r.sync_status,
-                is_active=r.is_active,
-                created_at=to_timestamp(r.created_at),
-            )
+            apb.BankAccount(**_account_fields(r), created_at=to_timestamp(r.created_at))
             for r in page.rows
         ],
         pagination=pagination(page.page, page.total),
@@ -98,17 +91,9 @@ def account(view: AccountView) -> spb.GetAccountResponse:
     return spb.GetAccountResponse(
         success=True,
         data=apb.BankAccountDetail(
-            id=str(r.id),
-            name=r.name,
-            type=r.type,
-            balance=float(r.balance),
-            currency=r.currency,
-            institution_name=text_or_null(r.institution_name),
+            **_account_fields(r),
             institution_id=text_or_null(r.institution_id),
             last_four=text_or_null(r.last_four),
-            last_sync_at=time_or_null(r.last_sync_at),
-            sync_status=r.sync_status,
-            is_active=r.is_active,
             created_at=to_timestamp(r.created_at),
             updated_at=to_timestamp(r.updated_at),
             recent_transactions=[

@@ -20,20 +20,16 @@ from server.banking import transaction_list as listing
 from server.banking.filters import AccountFilter, TransactionFilter
 from server.banking.linking import (
     Linked,
-    Providers,
     TellerAdapter,
     link_and_sync,
 )
+from server.banking.services import BankingServices
 from server.banking.sync.requests import request_sync
-from server.platform.cache.store import Cache
 from server.platform.common.ids import parse_id
 from server.platform.common.pagination import PageRequest
 from server.platform.common.validation import Violations
 from server.platform.context import tenant
-from server.platform.db.database import Database
-from server.platform.encryption import Vault
 from server.platform.errors import FieldViolation, InvalidInput, NotFound
-from server.platform.jobs.app import JobQueue
 from server.platform.tenancy.session import tenant_reads, tenant_transaction
 from server.platform.tenancy.unit_of_work import UnitOfWork
 from server.providers.base import ProviderAccount
@@ -115,16 +111,7 @@ async def _ensure_account(s: AsyncSession, organization_id: uuid.UUID, aid: uuid
         raise NotFound("Bank account not found")
 
 
-class Banking:
-    def __init__(
-        self, db: Database, jobs: JobQueue, cache: Cache, vault: Vault, providers: Providers
-    ):
-        self.db = db
-        self.jobs = jobs
-        self.cache = cache
-        self.vault = vault
-        self.providers = providers
-
+class Banking(BankingServices):
     def _teller(self) -> TellerAdapter:
         adapter: TellerAdapter = self.providers("TELLER")
         return adapter

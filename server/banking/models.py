@@ -26,13 +26,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.platform.common.ids import new_id
-from server.platform.db.base import Base
+from server.platform.db.base import Base, CreatedAt, UpdatedAt
 from server.providers.base import ACCOUNT_SUBTYPES, ACCOUNT_TYPES, PROVIDERS
 
 CONNECTION_STATUSES = ("ACTIVE", "DISCONNECTED", "FAILED")
@@ -41,10 +40,6 @@ SYNC_STATUSES = ("PENDING", "IN_PROGRESS", "SUCCESS", "FAILED", "PAUSED")
 ACCOUNT_SYNC_STATUSES = ("pending", "syncing", "completed", "failed")
 # Seed 000 `syncFrequency` ("6h"); also the auto-sync schedule (server/banking/sync).
 SYNC_FREQUENCIES = ("1h", "6h", "12h", "24h")
-
-
-def _now() -> Mapped[dt.datetime]:
-    return mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class BankConnection(Base):
@@ -96,10 +91,8 @@ class BankConnection(Base):
     sync_frequency: Mapped[str] = mapped_column(String(4), server_default=text("'6h'"))
     last_error: Mapped[str | None] = mapped_column(Text)
     error_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    created_at: Mapped[dt.datetime] = _now()
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
 
 
 class FinancialAccount(Base):
@@ -141,10 +134,8 @@ class FinancialAccount(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     sync_status: Mapped[str] = mapped_column(String(10), server_default=text("'pending'"))
     last_sync_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = _now()
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
 
 
 class BankTransaction(Base):
@@ -204,10 +195,8 @@ class BankTransaction(Base):
         String(100), Computed("coalesce(user_category, category)", persisted=True)
     )
     notes: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = _now()
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
 
 
 class BankSyncState(Base):
@@ -239,9 +228,7 @@ class BankSyncState(Base):
     removed: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    updated_at: Mapped[UpdatedAt]
 
 
 class BankSyncLog(Base):
@@ -268,7 +255,7 @@ class BankSyncLog(Base):
     removed: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
-    started_at: Mapped[dt.datetime] = _now()
+    started_at: Mapped[CreatedAt]
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 

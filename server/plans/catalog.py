@@ -61,6 +61,17 @@ FREE = Plan(
     rank=0,
 )
 
+_PRO_KEYS = (
+    "unlimited_wallets",
+    "defi_tracking",
+    "bank_integration",
+    "budget_planning",
+    "financial_goals",
+    "priority_support",
+    "realtime_sync",
+    "full_api_access",
+)
+
 PRO = Plan(
     code="PRO",
     id="plan_pro",
@@ -81,16 +92,7 @@ PRO = Plan(
         "Priority support",
     ),
     # The seed's example shows the first three; PBAC adds real-time sync and full API access.
-    feature_keys=(
-        "unlimited_wallets",
-        "defi_tracking",
-        "bank_integration",
-        "budget_planning",
-        "financial_goals",
-        "priority_support",
-        "realtime_sync",
-        "full_api_access",
-    ),
+    feature_keys=_PRO_KEYS,
     rank=1,
 )
 
@@ -118,17 +120,8 @@ ULTIMATE = Plan(
         "Real-time sync",
         "Priority support",
     ),
-    feature_keys=(
-        "unlimited_wallets",
-        "unlimited_bank_accounts",
-        "defi_tracking",
-        "bank_integration",
-        "budget_planning",
-        "financial_goals",
-        "priority_support",
-        "realtime_sync",
-        "full_api_access",
-    ),
+    # Everything PRO has, and bank accounts without a limit.
+    feature_keys=(_PRO_KEYS[0], "unlimited_bank_accounts", *_PRO_KEYS[1:]),
     rank=2,
 )
 

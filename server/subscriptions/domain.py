@@ -184,10 +184,9 @@ class Subscriptions:
         now = _now()
         async with UnitOfWork(self.db, tenant=False) as work:
             s = work.session
-            user = await self._lock_user(s, principal)
-            active = await repo.active_subscription(s, user.id)
-            if active is None:
-                raise NotFound("No active subscription; subscribe to a plan first")
+            user, active = await self._lock_active(
+                s, principal, missing="No active subscription; subscribe to a plan first"
+            )
             if active.plan == plan.code:
                 raise Conflict("Already on this plan")
             if plan.is_paid and not active.payment_method_id:
@@ -213,10 +212,7 @@ class Subscriptions:
         now = _now()
         async with UnitOfWork(self.db, tenant=False) as work:
             s = work.session
-            user = await self._lock_user(s, principal)
-            active = await repo.active_subscription(s, user.id)
-            if active is None:
-                raise NotFound("No active subscription")
+            user, active = await self._lock_active(s, principal, missing="No active subscription")
             await repo.end_subscription(s, active, at=now)
             await repo.set_user_plan(s, user.id, catalog.FREE.code)
             work.audit(target_id=active.id)
@@ -233,6 +229,16 @@ class Subscriptions:
         if user is None:
             raise Unauthenticated()
         return user
+
+    async def _lock_active(
+        self, s: AsyncSession, principal: Principal, *, missing: str
+    ) -> tuple[User, Subscription]:
+        """The caller, locked, and their active subscription; NotFound(missing) without one."""
+        user = await self._lock_user(s, principal)
+        active = await repo.active_subscription(s, user.id)
+        if active is None:
+            raise NotFound(missing)
+        return user, active
 
     async def _ensure_fits(self, s: AsyncSession, user: User, plan: Plan) -> None:
         """Refuses a move to a smaller plan that current usage exceeds."""

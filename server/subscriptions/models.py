@@ -14,14 +14,13 @@ from sqlalchemy import (
     Index,
     Numeric,
     String,
-    func,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.auth.models import PLANS
 from server.platform.common.ids import new_id
-from server.platform.db.base import Base
+from server.platform.db.base import Base, CreatedAt, UpdatedAt
 
 STATUSES = ("active", "cancelled")
 
@@ -61,9 +60,5 @@ class Subscription(Base):
     auto_renew: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     payment_method_id: Mapped[str | None] = mapped_column(String(255))
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]

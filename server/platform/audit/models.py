@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
-from sqlalchemy import DateTime, Index, String, func
+from sqlalchemy import Index, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.platform.common.ids import new_id
-from server.platform.db.base import Base
+from server.platform.db.base import Base, CreatedAt
 
 
 class AuditEntry(Base):
@@ -21,9 +20,7 @@ class AuditEntry(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    occurred_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    occurred_at: Mapped[CreatedAt]
     # No foreign keys: the trail outlives the users and organizations it mentions.
     actor_id: Mapped[uuid.UUID | None]
     # NULL for user-level actions (sign-up, subscription changes).

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+import datetime as dt
+from typing import Annotated
+
+from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -16,3 +19,13 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+# Row times the database sets, as column types: `created_at: Mapped[CreatedAt]`.
+CreatedAt = Annotated[
+    dt.datetime, mapped_column(DateTime(timezone=True), server_default=func.now())
+]
+UpdatedAt = Annotated[
+    dt.datetime,
+    mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now()),
+]

@@ -22,6 +22,9 @@ from server.platform.db.base import Base
 # idempotent RPCs, such as Subscribe, act in no organization), and the interceptor claims it
 # before any tenant transaction exists. Every statement on it filters by user_id, and the row
 # is only ever answered to that user, in the same organization, for the same RPC.
+# What a key is unique within: one user's calls of one RPC in one organization (or none).
+SCOPE = ("user_id", "method", "key", "organization_id")
+
 idempotency_keys = Table(
     "idempotency_keys",
     Base.metadata,
@@ -44,13 +47,6 @@ idempotency_keys = Table(
     Column("response_headers", JSONB, nullable=True),
     # One row per scope; NULL organizations compare equal (PostgreSQL 15+). The organization
     # goes last: lookups compare it with IS NOT DISTINCT FROM, which no index key serves.
-    UniqueConstraint(
-        "user_id",
-        "method",
-        "key",
-        "organization_id",
-        name="uq_idempotency_keys_scope",
-        postgresql_nulls_not_distinct=True,
-    ),
+    UniqueConstraint(*SCOPE, name="uq_idempotency_keys_scope", postgresql_nulls_not_distinct=True),
     Index("ix_idempotency_keys_created_at", "created_at"),
 )
