@@ -10,19 +10,17 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     Numeric,
     String,
-    func,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.platform.common.ids import new_id
-from server.platform.db.base import Base
+from server.platform.db.base import Base, CreatedAt, UpdatedAt
 
 PERIODS = ("MONTHLY", "QUARTERLY", "YEARLY", "CUSTOM")
 SOURCE_TYPES = ("CATEGORY", "ACCOUNT", "ALL")
@@ -54,12 +52,8 @@ class Budget(Base):
     start_date: Mapped[dt.date] = mapped_column(Date)
     end_date: Mapped[dt.date] = mapped_column(Date)
     rollover_enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
 
 
 class BudgetAlert(Base):

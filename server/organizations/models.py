@@ -13,13 +13,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
-    func,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.platform.common.ids import new_id
-from server.platform.db.base import Base
+from server.platform.db.base import Base, CreatedAt, UpdatedAt
 
 ORG_ROLES = ("OWNER", "EDITOR", "VIEWER")
 INVITATION_STATUSES = ("PENDING", "ACCEPTED", "REVOKED")
@@ -45,12 +44,8 @@ class Organization(Base):
     # The billing owner: the organization's plan limits are this user's plan.
     owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     is_personal: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
 
 
 class Member(Base):
@@ -67,12 +62,8 @@ class Member(Base):
     )
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(8))
-    joined_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    joined_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
 
 
 class Invitation(Base):
@@ -101,6 +92,4 @@ class Invitation(Base):
     accepted_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[CreatedAt]
