@@ -15,7 +15,7 @@ import uvloop
 from server.dev.devstack.stack import Ports, Stack
 from tests.bench import banking, machine, scenarios
 from tests.bench.cpu import CpuMeter
-from tests.bench.report import RunInfo, document, latest_run
+from tests.bench.report import RunInfo, document, kept_comparisons, latest_run
 from tests.bench.stats import Result
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,7 +107,8 @@ def main() -> int:
     extra = banking.section(bank) if bank else ""
     print(latest_run(info, results) + extra)
     DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(document(info, results) + extra)
+    kept = kept_comparisons(DOC.read_text()) if DOC.exists() else ""
+    DOC.write_text(document(info, results) + extra + kept)
     _say(f"wrote {DOC.relative_to(ROOT)}")
     bank_errors = bank is not None and any(
         row.fingate.errors or row.peer.errors for row in bank.lists

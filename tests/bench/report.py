@@ -153,6 +153,16 @@ def latest_run(info: RunInfo, results: Sequence[Result]) -> str:
     )
 
 
+COMPARISONS = "\n## Comparisons\n"
+
+
+def kept_comparisons(previous: str) -> str:
+    """The hand-kept section at the end of the old document (A/B runs of two commits, with the
+    commands that made them), which a new run carries over unchanged."""
+    at = previous.find(COMPARISONS)
+    return previous[at:] if at >= 0 else ""
+
+
 def document(info: RunInfo, results: Sequence[Result]) -> str:
-    """The whole of docs/benchmarks.md."""
+    """docs/benchmarks.md up to its kept Comparisons section."""
     return f"{EXPLANATION}\n{latest_run(info, results)}"
