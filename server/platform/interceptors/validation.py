@@ -16,6 +16,7 @@ from typing import Any
 import grpc
 from google.protobuf.message import Message
 
+from fingate.common.v1 import options_pb2
 from server.platform.common.validation import carries_text, text_violations
 from server.platform.contract.constraints import Constraints
 from server.platform.contract.registry import MethodSpec, Registry
@@ -46,5 +47,10 @@ class ValidationInterceptor(CallInterceptor):
         if isinstance(request, Message):
             violations = text_violations(request) or self._constraints.violations(request)
             if violations:
-                raise InvalidInput(violations)
+                # Problem details carry no field list: their `detail` names the fields instead.
+                problem = spec.error_format == options_pb2.ERROR_FORMAT_PROBLEM
+                raise InvalidInput(
+                    violations,
+                    "; ".join(f"{v.field} {v.message}" for v in violations) if problem else None,
+                )
         yield

@@ -40,3 +40,16 @@ def test_money_has_two_decimals():
         "-3.46",
         "50000.00",
     ]
+
+
+def test_the_request_declares_exactly_the_known_types():
+    # The filter's values are a declared rule (the validation interceptor enforces it); the
+    # declaration must name the same types the table knows, no more, no fewer.
+    from buf.validate import validate_pb2
+
+    from fingate.accounts.v1 import account_service_pb2 as pb
+
+    field = pb.ListAccountsRequest.DESCRIPTOR.fields_by_name["account_type"]
+    pattern = field.GetOptions().Extensions[validate_pb2.field].string.pattern
+    declared = pattern.removeprefix("(?i)^(").removesuffix(")$").split("|")
+    assert sorted(declared) == sorted(ACCOUNT_TYPES)
