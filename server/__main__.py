@@ -51,6 +51,8 @@ async def serve() -> None:
     await app.server.stop(settings.shutdown_grace_s)  # in-flight calls finish first
     await app.metrics.stop()  # writes the requests counted since the last flush
     await app.jobs.close()
+    if app.streams is not None:
+        await app.streams.close()
     await app.db.dispose()
     if app.payments is not None:
         await app.payments.close()

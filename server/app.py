@@ -19,6 +19,7 @@ from fingate.banking.v1 import (
     connection_service_pb2_grpc,
 )
 from fingate.budgets.v1 import budget_service_pb2, budget_service_pb2_grpc
+from fingate.crypto.v1 import crypto_service_pb2, crypto_service_pb2_grpc
 from fingate.integrations.v1 import integration_service_pb2, integration_service_pb2_grpc
 from fingate.organizations.v1 import organization_service_pb2, organization_service_pb2_grpc
 from fingate.subscriptions.v1 import subscription_service_pb2, subscription_service_pb2_grpc
@@ -37,6 +38,9 @@ from server.banking.servicer import BankingServicer
 from server.banking.sync.requests import request_sync
 from server.budgets.domain import Budgets
 from server.budgets.servicer import BudgetServicer
+from server.crypto.domain import Wallets
+from server.crypto.servicer import CryptoServicer
+from server.crypto.stream import SyncStreams
 from server.integrations.servicer import IntegrationServicer
 from server.organizations.domain import Organizations
 from server.organizations.membership import membership
@@ -82,6 +86,7 @@ SERVICE_MODULES = [
     account_service_pb2,
     banking_service_pb2,
     integration_service_pb2,
+    crypto_service_pb2,
 ]
 
 
@@ -94,6 +99,7 @@ class App:
     registry: Registry
     metrics: RequestMetrics
     payments: PaymentGateway | None = None
+    streams: SyncStreams | None = None
 
 
 def build(settings: Settings) -> App:
@@ -163,6 +169,11 @@ def build(settings: Settings) -> App:
     integration_service_pb2_grpc.add_IntegrationServiceServicer_to_server(
         IntegrationServicer(banking_api), server
     )
+    # Sync progress reaches this process's streams through PostgreSQL LISTEN (plain asyncpg).
+    streams = SyncStreams(settings.database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    crypto_service_pb2_grpc.add_CryptoServiceServicer_to_server(
+        CryptoServicer(Wallets(db, jobs), streams), server
+    )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     if settings.grpc_reflection:
@@ -186,6 +197,7 @@ def build(settings: Settings) -> App:
         registry=registry,
         metrics=metrics,
         payments=payments,
+        streams=streams,
     )
 
 

@@ -82,6 +82,10 @@ def stack():
         "RATE_LIMIT_WRITE": "FREE=100000/minute,PRO=100000/minute,ULTIMATE=100000/minute",
         **{f"RATE_LIMIT_{name}": "100000/minute" for name in ("API_READ", "PROVIDER_SYNC")},
         "REDIS_URL": "",
+        # The crypto circuit-breaker test (tests/rest/crypto/test_sync.py) opens it in two
+        # failed syncs and waits out three seconds, not the production minute.
+        "PROVIDER_BREAKER_THRESHOLD": "2",
+        "PROVIDER_BREAKER_OPEN_SECONDS": "3",
     }
     with Stack(ports=TEST_PORTS, var_dir=VAR, env=env, app_env="test") as running:
         yield running

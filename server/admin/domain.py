@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import RowMapping
+from sqlalchemy import RowMapping, text
 
 from server.admin import repository as repo
 from server.platform.common.pagination import PageRequest, page_request
@@ -56,12 +56,16 @@ class AnalyticsFigures:
 
 
 async def wallet_figures(db: Database) -> WalletFigures:
-    """Wallet counts for the analytics view.
-
-    No wallets exist yet: crypto wallets arrive with the crypto issue (fingate.crypto.v1), which
-    replaces this body with counts from its table. Until then zero is the true figure.
-    """
-    return WalletFigures()
+    """Wallet counts for the analytics view, across organizations: all, with a sync queued or
+    running, synced in the last 24 hours (a database function: row-level security hides other
+    organizations' wallets from the server's role)."""
+    async with db.read() as s:
+        row = (await s.execute(text("SELECT * FROM fingate_wallet_figures()"))).one()
+    return WalletFigures(
+        total=int(row.total),
+        active_sync=int(row.active_sync),
+        recent_sync_24h=int(row.recent_sync_24h),
+    )
 
 
 def _ms(total_ms: float, count: int) -> int:

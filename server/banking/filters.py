@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from server.platform.common.ids import parse_id
 from server.platform.common.pagination import PageRequest, page_request
-from server.platform.common.validation import Violations, parse_date_or_time
+from server.platform.common.validation import Violations, instant
 
 _MAX_AMOUNT = Decimal("1e15")
 
@@ -47,20 +47,6 @@ def account_filter(
         type=type.upper() or None,
         is_active=True if is_active is None else is_active,
     )
-
-
-def instant(raw: str, *, end: bool) -> dt.datetime | None:
-    """A bound from `YYYY-MM-DD` or an ISO 8601 date-time (UTC when no offset is given).
-
-    An end date covers its whole day, so it is returned as the next midnight (exclusive);
-    an end date-time is the instant itself, made exclusive by the next microsecond."""
-    value = parse_date_or_time(raw)
-    if value is None:
-        return None
-    if not isinstance(value, dt.datetime):
-        start = dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
-        return start + dt.timedelta(days=1) if end else start
-    return value + dt.timedelta(microseconds=1) if end else value
 
 
 def amount(v: Violations, field: str, raw: str) -> Decimal | None:

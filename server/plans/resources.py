@@ -52,7 +52,7 @@ def rows_of(table_name: str) -> Counter:
 
 
 # The table each resource counts (tests/unit/plans checks them against the models).
-TABLES = {"bank_accounts": "financial_accounts", "budgets": "budgets"}
+TABLES = {"bank_accounts": "financial_accounts", "budgets": "budgets", "wallets": "crypto_wallets"}
 
 BANK_ACCOUNTS = CountedResource(
     name="bank_accounts",
@@ -64,9 +64,13 @@ BUDGETS = CountedResource(
     name="budgets", limit=lambda plan: plan.limits.max_budgets, count=rows_of(TABLES["budgets"])
 )
 
-CATALOG: dict[str, CountedResource] = {r.name: r for r in (BANK_ACCOUNTS, BUDGETS)}
+WALLETS = CountedResource(
+    name="wallets", limit=lambda plan: plan.limits.max_wallets, count=rows_of(TABLES["wallets"])
+)
 
-# Limits the plans already state for resources that have no table yet. The crypto, goals and
+CATALOG: dict[str, CountedResource] = {r.name: r for r in (BANK_ACCOUNTS, BUDGETS, WALLETS)}
+
+# Limits the plans already state for resources that have no table yet. The goals and
 # net-worth issues each move theirs into CATALOG above, with a counter over their model:
-# wallets (maxWallets), goals (maxGoals), asset_accounts (maxAssetAccounts).
-NOT_YET_COUNTED: tuple[str, ...] = ("wallets", "goals", "asset_accounts")
+# goals (maxGoals), asset_accounts (maxAssetAccounts).
+NOT_YET_COUNTED: tuple[str, ...] = ("goals", "asset_accounts")

@@ -2,6 +2,7 @@
 
     DomainError
     ├── InvalidInput              400 INVALID_INPUT          (field violations)
+    │   └── InvalidNetwork        400 INVALID_NETWORK        (an unsupported blockchain)
     ├── InvalidToken              400 INVALID_TOKEN          (email or reset link)
     ├── ConnectionAlreadyExists   400 CONNECTION_ALREADY_EXISTS (seed 000 reconnect refusals)
     ├── ConnectionNotActive       400 CONNECTION_NOT_ACTIVE  (disconnect, account sync)
@@ -13,7 +14,8 @@
     │   └── ConnectionNotFound    404 CONNECTION_NOT_FOUND   (seed 000)
     ├── Conflict                  409 CONFLICT
     │   ├── EmailAlreadyRegistered 409 EMAIL_ALREADY_REGISTERED
-    │   └── SyncInProgress        409 SYNC_IN_PROGRESS
+    │   ├── SyncInProgress        409 SYNC_IN_PROGRESS
+    │   └── WalletAlreadyAdded    409 WALLET_ALREADY_ADDED
     ├── RateLimited               429 RATE_LIMIT_EXCEEDED    (RetryInfo)
     └── ServiceUnavailable        503 SERVICE_UNAVAILABLE
         └── ProviderFailure       503 PROVIDER_ERROR         (a bank aggregator failed)
@@ -64,6 +66,12 @@ class InvalidInput(DomainError):
         super().__init__(message)
         self.violations = violations
         self.details = {"errors": [{"field": v.field, "message": v.message} for v in violations]}
+
+
+class InvalidNetwork(InvalidInput):
+    """A blockchain network fingate does not support."""
+
+    message = "Unsupported network"
 
 
 class InvalidToken(DomainError):
@@ -140,6 +148,12 @@ class SyncInProgress(Conflict):
     message = "A sync is already in progress"
 
 
+class WalletAlreadyAdded(Conflict):
+    """The organization already tracks this address on this network."""
+
+    message = "Wallet already exists for this user"
+
+
 class RateLimited(DomainError):
     """Too many requests; retry_after seconds until the window frees."""
 
@@ -186,6 +200,7 @@ class ErrorSpec:
 
 ERROR_TABLE: dict[type[DomainError], ErrorSpec] = {
     InvalidInput: ErrorSpec(grpc.StatusCode.INVALID_ARGUMENT, 400, "INVALID_INPUT"),
+    InvalidNetwork: ErrorSpec(grpc.StatusCode.INVALID_ARGUMENT, 400, "INVALID_NETWORK"),
     InvalidToken: ErrorSpec(grpc.StatusCode.INVALID_ARGUMENT, 400, "INVALID_TOKEN"),
     ConnectionAlreadyExists: ErrorSpec(
         grpc.StatusCode.FAILED_PRECONDITION, 400, "CONNECTION_ALREADY_EXISTS"
@@ -204,6 +219,7 @@ ERROR_TABLE: dict[type[DomainError], ErrorSpec] = {
         grpc.StatusCode.ALREADY_EXISTS, 409, "EMAIL_ALREADY_REGISTERED"
     ),
     SyncInProgress: ErrorSpec(grpc.StatusCode.ALREADY_EXISTS, 409, "SYNC_IN_PROGRESS"),
+    WalletAlreadyAdded: ErrorSpec(grpc.StatusCode.ALREADY_EXISTS, 409, "WALLET_ALREADY_ADDED"),
     RateLimited: ErrorSpec(grpc.StatusCode.RESOURCE_EXHAUSTED, 429, "RATE_LIMIT_EXCEEDED"),
     ServiceUnavailable: ErrorSpec(grpc.StatusCode.UNAVAILABLE, 503, "SERVICE_UNAVAILABLE"),
     ProviderFailure: ErrorSpec(grpc.StatusCode.UNAVAILABLE, 503, "PROVIDER_ERROR"),

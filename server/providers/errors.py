@@ -16,6 +16,7 @@ a refused caller or an outage is told:
     UnsupportedProvider        UNSUPPORTED       -             400 naming the field
     PaymentsUnavailable        OUTAGE            -             503 SERVICE_UNAVAILABLE
     MutationDuringPagination,
+    CircuitOpen,
     ProviderUnavailable,
     ProviderError              OUTAGE            unchanged     503 PROVIDER_ERROR
 
@@ -56,6 +57,7 @@ from server.providers.payment_errors import (
     PaymentsUnavailable,
 )
 from server.providers.registry import UnsupportedProvider
+from server.providers.zerion import CircuitOpen
 
 
 class Kind(Enum):
@@ -142,6 +144,7 @@ ROWS: tuple[Row, ...] = (
     # names a bank aggregator.
     Row(PaymentsUnavailable, Kind.OUTAGE, outage=lambda: ServiceUnavailable(UNAVAILABLE_MESSAGE)),
     Row(MutationDuringPagination, Kind.OUTAGE),
+    Row(CircuitOpen, Kind.OUTAGE),
     Row(ProviderUnavailable, Kind.OUTAGE),
     Row(ProviderError, Kind.OUTAGE),
 )

@@ -12,7 +12,10 @@ from tests.secrets import make_settings
 
 def settings_for(sandbox_url: str, **env: str) -> Settings:
     return make_settings(
-        PLAID_API_BASE=f"{sandbox_url}/plaid", TELLER_API_BASE=f"{sandbox_url}/teller", **env
+        PLAID_API_BASE=f"{sandbox_url}/plaid",
+        TELLER_API_BASE=f"{sandbox_url}/teller",
+        ZERION_API_BASE=f"{sandbox_url}/zerion",
+        **env,
     )
 
 
@@ -45,5 +48,11 @@ class Knobs:
         response = self.client.post(
             "/teller/_sandbox/enrollments", json={"access_token": access_token, **settings}
         )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def zerion(self, **settings: Any) -> dict[str, Any]:
+        """server/dev/sandbox/zerion.py's knob: failures, latency, volume, new transactions."""
+        response = self.client.post("/zerion/_sandbox/settings", json=settings)
         assert response.status_code == 200, response.text
         return response.json()

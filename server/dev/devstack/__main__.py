@@ -35,7 +35,10 @@ def banner(stack: Stack) -> str:
         ("gRPC", f"{stack.grpc_target} (also via Envoy on :{p.http}); grpcurl -plaintext … list"),
         ("Envoy admin", stack.admin_url),
         ("SMTP sink", f"127.0.0.1:{p.smtp}, mail lands in {stack.mail_dir}/"),
-        ("sandbox", f"{stack.sandbox_url} (Stripe /v1, Plaid /plaid, Teller /teller)"),
+        (
+            "sandbox",
+            f"{stack.sandbox_url} (Stripe /v1, Plaid /plaid, Teller /teller, Zerion /zerion)",
+        ),
         ("PostgreSQL", stack.database_url or "?"),
         ("logs", f"{stack.log_dir}/"),
     ]

@@ -85,6 +85,20 @@ def parse_date_or_time(value: str) -> dt.date | dt.datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
+def instant(raw: str, *, end: bool) -> dt.datetime | None:
+    """A bound from `YYYY-MM-DD` or an ISO 8601 date-time (UTC when no offset is given).
+
+    An end date covers its whole day, so it is returned as the next midnight (exclusive);
+    an end date-time is the instant itself, made exclusive by the next microsecond."""
+    value = parse_date_or_time(raw)
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        start = dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
+        return start + dt.timedelta(days=1) if end else start
+    return value + dt.timedelta(microseconds=1) if end else value
+
+
 def text_violations(message: Message) -> list[FieldViolation]:
     """Every string in a request (nested, repeated and map values included) that holds a
     control character, named by its JSON path. One check for every RPC, run before any

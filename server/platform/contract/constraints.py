@@ -289,6 +289,7 @@ class FieldPlan:
     ignore_empty: bool = False
     min_items: int | None = None
     max_items: int | None = None
+    unique: bool = False  # repeated scalars: no item twice
     nested: MessagePlan | None = None  # a message field's own plan
 
 
@@ -315,6 +316,8 @@ def _field_violations(plan: FieldPlan, message: Message, prefix: str) -> Iterato
             return
         if plan.max_items is not None and len(value) > plan.max_items:
             yield FieldViolation(path, f"must have at most {plan.max_items} items")
+        if plan.unique and len(set(value)) != len(value):
+            yield FieldViolation(path, "must not repeat an item")
         for index, item in enumerate(value):
             item_path = f"{path}[{index}]"
             if plan.nested is not None:
@@ -359,7 +362,9 @@ def _field_plan(fd: FieldDescriptor, seen: dict[str, MessagePlan]) -> FieldPlan 
             if rules.WhichOneof("type") == "repeated":
                 repeated = rules.repeated
                 if repeated.unique:
-                    raise UnsupportedRule("repeated.unique")
+                    if fd.message_type is not None:
+                        raise UnsupportedRule("repeated.unique on messages")
+                    plan.unique = True
                 if repeated.HasField("min_items"):
                     plan.min_items = repeated.min_items
                 if repeated.HasField("max_items"):
@@ -376,7 +381,14 @@ def _field_plan(fd: FieldDescriptor, seen: dict[str, MessagePlan]) -> FieldPlan 
         nested = message_plan(nested_type, seen)
         if nested.fields:
             plan.nested = nested
-    if plan.checks or plan.required or plan.nested or plan.min_items or plan.max_items:
+    if (
+        plan.checks
+        or plan.required
+        or plan.nested
+        or plan.min_items
+        or plan.max_items
+        or plan.unique
+    ):
         return plan
     return None
 

@@ -36,6 +36,8 @@ class MethodSpec:
     request: Descriptor | None = None
     # The audit entry a successful call writes: (action, target type, target request field).
     audit: tuple[str, str, str] | None = None
+    # A request field that may carry the access token when the header is absent (EventSource).
+    token_field: str | None = None
 
     @property
     def endpoint(self) -> str:
@@ -89,6 +91,15 @@ def _audit(declared: options_pb2.Audit) -> tuple[str, str, str] | None:
     return declared.action, declared.target_type, declared.target_field
 
 
+def _token_field(method: MethodDescriptor, name: str) -> str | None:
+    if not name:
+        return None
+    field = method.input_type.fields_by_name.get(name)
+    if field is None or field.type != field.TYPE_STRING:
+        raise ValueError(f"{method.full_name}: token_field {name!r} is not a string field")
+    return name
+
+
 def _check_idempotent(spec: MethodSpec) -> None:
     # A key is scoped to its user and the stored answer is one message: refuse at start-up
     # what the interceptor could not honour.
@@ -132,6 +143,7 @@ class Registry:
                     idempotent=opts.Extensions[options_pb2.idempotent],
                     request=method.input_type,
                     audit=_audit(opts.Extensions[options_pb2.audit]),
+                    token_field=_token_field(method, access.token_field),
                 )
                 _check_idempotent(self._specs[path])
 

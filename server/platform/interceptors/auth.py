@@ -37,7 +37,12 @@ class AuthInterceptor(CallInterceptor):
     ) -> AsyncIterator[None]:
         if not spec.public:
             state = current_call()
-            state.principal = await self._authenticator.authenticate(state.header("authorization"))
+            authorization = state.header("authorization")
+            if authorization is None and spec.token_field:
+                # A client that cannot send headers (EventSource) names its token in the query.
+                token = getattr(request, spec.token_field, "")
+                authorization = f"Bearer {token}" if token else None
+            state.principal = await self._authenticator.authenticate(authorization)
             if spec.user_roles and state.principal.role not in spec.user_roles:
                 raise Forbidden()
         yield

@@ -37,6 +37,7 @@ TASK_MODULES = [
     "server.housekeeping",
     "server.banking.sync.tasks",
     "server.banking.connections.revocation",
+    "server.crypto.sync",
 ]
 
 app = procrastinate.App(connector=PsycopgConnector(), import_paths=TASK_MODULES)

@@ -6,6 +6,8 @@ MAIL = "mail"
 MAINTENANCE = "maintenance"
 # Provider syncs of bank connections (server/banking/sync).
 BANK_SYNC = "bank-sync"
+# Portfolio provider syncs of crypto wallets (server/crypto/sync.py).
+CRYPTO_SYNC = "crypto-sync"
 
 # Known queues, in the order an admin reads them. A new queue is added here.
-ALL: tuple[str, ...] = (MAIL, BANK_SYNC, MAINTENANCE)
+ALL: tuple[str, ...] = (MAIL, BANK_SYNC, CRYPTO_SYNC, MAINTENANCE)

@@ -27,8 +27,8 @@ def test_documented_shape(rest, admin_headers):
     assert set(data) == {"users", "wallets", "api"}
     assert set(data["users"]) == {"total", "active24h", "active7d", "newToday"}
     assert all(type(v) is int for v in data["users"].values())
-    # No wallets exist before the crypto service: zeros, not absent.
-    assert data["wallets"] == {"total": 0, "activeSync": 0, "recentSync24h": 0}
+    assert set(data["wallets"]) == {"total", "activeSync", "recentSync24h"}
+    assert all(type(v) is int and v >= 0 for v in data["wallets"].values())
     api = data["api"]
     assert set(api) == {"requestsTotal", "errorRate", "averageResponseTime", "topEndpoints"}
     assert type(api["requestsTotal"]) is int and type(api["averageResponseTime"]) is int
@@ -77,3 +77,17 @@ def test_user_figures_move_with_sign_ups_and_sign_ins(rest, admin_headers):
     assert after["active7d"] >= after["active24h"]
     if dt.datetime.now(dt.UTC).date() == day:  # not across UTC midnight
         assert after["newToday"] >= before["newToday"] + 1
+
+
+async def test_wallet_figures_count_every_organizations_wallets(rest, admin_headers, db):
+    from tests.factories.crypto import insert_position, insert_wallet
+    from tests.factories.organizations import personal_org_id
+
+    before = _analytics(rest, admin_headers)["data"]["wallets"]
+    one, other = sign_up(rest), sign_up(rest)
+    synced = await insert_wallet(db, personal_org_id(rest, one.token))
+    await insert_position(db, synced, personal_org_id(rest, one.token))  # synced now
+    await insert_wallet(db, personal_org_id(rest, other.token))
+    after = _analytics(rest, admin_headers)["data"]["wallets"]
+    assert after["total"] == before["total"] + 2
+    assert after["recentSync24h"] >= before["recentSync24h"] + 1

@@ -30,6 +30,7 @@ from server.providers.payment_errors import (
     PaymentsUnavailable,
 )
 from server.providers.registry import UnsupportedProvider
+from server.providers.zerion import CircuitOpen
 
 # Each row: the error, its kind, what a stored connection becomes, whether the grant is gone.
 EXPECTED = [
@@ -47,6 +48,7 @@ EXPECTED = [
     (UnsupportedProvider("MX is coming soon"), Kind.UNSUPPORTED, None, False),
     (PaymentsUnavailable(), Kind.OUTAGE, None, False),
     (MutationDuringPagination("restart"), Kind.OUTAGE, None, False),
+    (CircuitOpen(30), Kind.OUTAGE, None, False),
     (ProviderUnavailable("503"), Kind.OUTAGE, None, False),
     (ProviderError("unexpected answer"), Kind.OUTAGE, None, False),
 ]
