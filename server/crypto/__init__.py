@@ -1,0 +1,1 @@
+"""Crypto portfolio: wallets, positions, transactions, NFTs and DeFi from a portfolio provider."""
