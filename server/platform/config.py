@@ -13,6 +13,8 @@ DEV_JWT_SECRET = "fingate-local-development-secret-do-not-use-in-production"
 # The payment provider sandbox (`make run`, tests) and the key it accepts; never production's.
 SANDBOX_PAYMENTS_API_BASE = "http://127.0.0.1:8090"
 SANDBOX_PAYMENTS_API_KEY = "sk_test_fingate_sandbox"
+# The crypto portfolio sandbox's key (any non-empty key opens it; production refuses this one).
+SANDBOX_ZERION_API_KEY = "zk_dev_fingate_sandbox"
 # Bank aggregators: the sandbox serves Plaid under /plaid and Teller under /teller.
 SANDBOX_PLAID_CLIENT_ID = "fingate_sandbox_client"
 SANDBOX_PLAID_SECRET = "fingate_sandbox_secret"
@@ -100,6 +102,13 @@ class Settings:
     plaid_client_id: str = SANDBOX_PLAID_CLIENT_ID
     plaid_secret: str = SANDBOX_PLAID_SECRET
     teller_api_base: str = SANDBOX_PAYMENTS_API_BASE + "/teller"
+    # The crypto portfolio provider (Zerion's API; the sandbox's /zerion outside production).
+    zerion_api_base: str = SANDBOX_PAYMENTS_API_BASE + "/zerion"
+    zerion_api_key: str = SANDBOX_ZERION_API_KEY
+    # The portfolio provider's circuit breaker: opens after this many failed calls in a row
+    # (each already retried), stays open this long.
+    provider_breaker_threshold: int = 5
+    provider_breaker_open_s: float = 60.0
     provider_timeout_s: float = 15.0
     # Fernet keys (urlsafe base64 of 32 bytes), newest first: the first encrypts, every one
     # decrypts, so a key is rotated by putting a new one in front (server/platform/encryption.py).
@@ -158,6 +167,11 @@ class Settings:
             raise ConfigError("METRICS_FLUSH_SECONDS must be between 0 and 3600")
         if self.job_stalled_after_s < 1 or self.job_concurrency < 1:
             raise ConfigError("JOB_STALLED_AFTER_SECONDS and JOB_CONCURRENCY must be at least 1")
+        if self.provider_breaker_threshold < 1 or not self.provider_breaker_open_s > 0:
+            raise ConfigError(
+                "PROVIDER_BREAKER_THRESHOLD must be at least 1 and PROVIDER_BREAKER_OPEN_SECONDS"
+                " above 0"
+            )
         if self.is_production:
             if not self.public_base_url.startswith("https://"):
                 raise ConfigError("PUBLIC_BASE_URL must be https:// in production")
@@ -170,6 +184,8 @@ class Settings:
                 raise ConfigError("ENCRYPTION_KEYS must hold real keys in production")
             if self.plaid_secret == SANDBOX_PLAID_SECRET:
                 raise ConfigError("PLAID_SECRET must be a real secret in production")
+            if self.zerion_api_key == SANDBOX_ZERION_API_KEY:
+                raise ConfigError("ZERION_API_KEY must be a real key in production")
             if len(self.edge_token) < 32:
                 raise ConfigError("EDGE_TOKEN must be at least 32 random characters in production")
 
@@ -356,6 +372,18 @@ def load(env: dict[str, str] | None = None) -> Settings:
                 else SANDBOX_PAYMENTS_API_BASE + "/teller"
             )
         ).rstrip("/"),
+        zerion_api_base=(
+            e.get("ZERION_API_BASE")
+            or (
+                "https://api.zerion.io"
+                if app_env == "production"
+                else SANDBOX_PAYMENTS_API_BASE + "/zerion"
+            )
+        ).rstrip("/"),
+        zerion_api_key=e.get("ZERION_API_KEY")
+        or ("" if app_env == "production" else SANDBOX_ZERION_API_KEY),
+        provider_breaker_threshold=_int(e, "PROVIDER_BREAKER_THRESHOLD", 5),
+        provider_breaker_open_s=_float(e, "PROVIDER_BREAKER_OPEN_SECONDS", 60.0),
         provider_timeout_s=_float(e, "PROVIDER_TIMEOUT_SECONDS", 15.0),
         encryption_keys=_keys(e, "ENCRYPTION_KEYS", app_env),
         job_concurrency=_int(e, "JOB_CONCURRENCY", 4),

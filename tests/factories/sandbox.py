@@ -12,7 +12,10 @@ from tests.secrets import make_settings
 
 def settings_for(sandbox_url: str, **env: str) -> Settings:
     return make_settings(
-        PLAID_API_BASE=f"{sandbox_url}/plaid", TELLER_API_BASE=f"{sandbox_url}/teller", **env
+        PLAID_API_BASE=f"{sandbox_url}/plaid",
+        TELLER_API_BASE=f"{sandbox_url}/teller",
+        ZERION_API_BASE=f"{sandbox_url}/zerion",
+        **env,
     )
 
 

@@ -274,6 +274,7 @@ class Stack:
                 "PAYMENTS_API_BASE": self.sandbox_url,
                 "PLAID_API_BASE": f"{self.sandbox_url}/plaid",
                 "TELLER_API_BASE": f"{self.sandbox_url}/teller",
+                "ZERION_API_BASE": f"{self.sandbox_url}/zerion",
             }
         )
 
