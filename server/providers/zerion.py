@@ -35,7 +35,7 @@ from tenacity import (
     AsyncRetrying,
     retry_if_exception_type,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_random_exponential,
 )
 
 from server.platform.config import Settings
@@ -247,7 +247,7 @@ class ZerionClient:
         async for attempt in AsyncRetrying(
             retry=retry_if_exception_type(_Transient),
             stop=stop_after_attempt(ATTEMPTS),
-            wait=wait_exponential_jitter(initial=initial, max=most),
+            wait=wait_random_exponential(multiplier=initial, max=most),
             reraise=True,
         ):
             with attempt:
