@@ -8,6 +8,8 @@ slices from their own tables.
 
 from __future__ import annotations
 
+from server.crypto import networks
+
 STABLECOINS = frozenset(
     {
         "USDC",
@@ -27,24 +29,15 @@ STABLECOINS = frozenset(
 DEFI_TOKENS = frozenset(
     {"AAVE", "UNI", "COMP", "MKR", "CRV", "LDO", "SUSHI", "SNX", "BAL", "YFI", "1INCH", "GMX"}
 )
-# The native asset's slice, by its symbol.
-NATIVE = {
-    "ETH": "ethereum",
-    "MATIC": "polygon",
-    "POL": "polygon",
-    "BNB": "bnb",
-    "AVAX": "avalanche",
-    "SOL": "solana",
-    "BTC": "bitcoin",
-}
 
 
-def category(symbol: str, *, native: bool) -> str:
+def category(symbol: str, *, native: bool, network: str) -> str:
     upper = symbol.upper()
     if upper in STABLECOINS:
         return "stablecoin"
     if native:
-        return NATIVE.get(upper, upper.lower())
+        found = networks.find(network)
+        return found.category if found is not None else "other"
     if upper in DEFI_TOKENS:
         return "defi"
     return "other"

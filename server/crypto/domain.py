@@ -182,7 +182,7 @@ class Wallets:
         try:
             address = addresses.normalize(found, data.address.strip())
         except addresses.InvalidAddress as error:
-            raise InvalidInput([FieldViolation("address", str(error))]) from None
+            raise InvalidInput([FieldViolation("address", error.message)], error.message) from None
         network = found.name
         t = tenant()
         async with UnitOfWork(self.db) as work:

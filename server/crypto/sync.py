@@ -32,6 +32,7 @@ from server.platform.jobs import queues
 from server.platform.jobs.app import JobQueue, app, runtime
 from server.platform.tenancy.session import bind_organization
 from server.providers.errors import FAILURES, Kind, classify, translate
+from server.providers.zerion import CircuitOpen
 
 log = logging.getLogger("fingate.crypto.sync")
 
@@ -199,7 +200,8 @@ async def _failed(
         reason = "Provider temporarily unavailable"
     else:
         reason = translate(error, field="address").message[:200]
-    retry_after = getattr(error, "retry_after", None)
+    # Only an open circuit is recorded for every process; one failed sync is not an outage.
+    retry_after = error.retry_after if isinstance(error, CircuitOpen) else None
     async with db.transaction() as s:
         await bind_organization(s, organization_id)
         await s.execute(
@@ -246,7 +248,9 @@ async def _write(
                     "symbol": p.symbol,
                     "name": p.name,
                     "contract": p.contract,
-                    "category": categories.category(p.symbol, native=p.contract is None),
+                    "category": categories.category(
+                        p.symbol, native=p.contract is None, network=network
+                    ),
                     "quantity": p.quantity,
                     "price_usd": p.price_usd or Decimal(0),
                     "value_usd": _usd(p.value_usd),
@@ -340,7 +344,7 @@ async def _upsert_transactions(
             "received_name": t.received.name if t.received else None,
             "received_amount": t.received.amount if t.received else None,
             "occurred_at": t.timestamp,
-            "block_number": t.block_number,
+            "block_number": t.block_number or 0,
             "gas_used": t.gas_used,
             "fee_amount": t.fee_amount or Decimal(0),
             "fee_usd": _usd(t.fee_usd),
@@ -370,9 +374,9 @@ async def _replace_nfts(s: AsyncSession, owner: dict[str, Any], found: list[Any]
                 **owner,
                 name=item.collection_name,
                 address=item.collection_address,
-                floor_price=item.floor_price,
+                floor_price=item.floor_price or Decimal(0),
                 floor_price_usd=_usd(item.floor_price_usd),
-                change_24h=item.change_24h or Decimal(0),
+                change_24h=item.change_24h_percent or Decimal(0),
             )
             s.add(col)
     await s.flush()

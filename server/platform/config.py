@@ -167,6 +167,11 @@ class Settings:
             raise ConfigError("METRICS_FLUSH_SECONDS must be between 0 and 3600")
         if self.job_stalled_after_s < 1 or self.job_concurrency < 1:
             raise ConfigError("JOB_STALLED_AFTER_SECONDS and JOB_CONCURRENCY must be at least 1")
+        if self.provider_breaker_threshold < 1 or not self.provider_breaker_open_s > 0:
+            raise ConfigError(
+                "PROVIDER_BREAKER_THRESHOLD must be at least 1 and PROVIDER_BREAKER_OPEN_SECONDS"
+                " above 0"
+            )
         if self.is_production:
             if not self.public_base_url.startswith("https://"):
                 raise ConfigError("PUBLIC_BASE_URL must be https:// in production")

@@ -11,12 +11,17 @@ a refused caller or an outage is told:
     AccessRevoked              REVOKED           FAILED        refused (grant gone)
     UnreadableSecret           TOKEN_UNREADABLE  FAILED        refused
     InvalidCredentials         INVALID_INPUT     unchanged     refused (grant gone)
+    AddressRejected            INVALID_INPUT     -             400 "Invalid wallet address"
     PaymentMethodDeclined      INVALID_INPUT     -             400 "Payment method was declined"
     PaymentMethodRejected      INVALID_INPUT     -             400 "Payment method not found"
     UnsupportedProvider        UNSUPPORTED       -             400 naming the field
     PaymentsUnavailable        OUTAGE            -             503 SERVICE_UNAVAILABLE
+    CircuitOpen                OUTAGE            -             503 PROVIDER_ERROR, details
+                                                               {provider, retryAfter}: the
+                                                               breaker's time left
+    PortfolioUnavailable       OUTAGE            -             503 PROVIDER_ERROR, details
+                                                               {provider, retryAfter}
     MutationDuringPagination,
-    CircuitOpen,
     ProviderUnavailable,
     ProviderError              OUTAGE            unchanged     503 PROVIDER_ERROR
 
@@ -57,7 +62,7 @@ from server.providers.payment_errors import (
     PaymentsUnavailable,
 )
 from server.providers.registry import UnsupportedProvider
-from server.providers.zerion import CircuitOpen
+from server.providers.zerion import AddressRejected, CircuitOpen, PortfolioUnavailable
 
 
 class Kind(Enum):
@@ -114,13 +119,31 @@ CREDENTIALS_REFUSED = Refusal(
 )
 
 
+def _aggregator_outage(error: Exception) -> ServiceUnavailable:
+    return ProviderFailure()
+
+
+def _portfolio_outage(error: Exception) -> ServiceUnavailable:
+    """The portfolio provider's outage, with how long to wait: the open breaker's time left
+    (CircuitOpen), else a few seconds."""
+    seconds = int(getattr(error, "retry_after", ServiceUnavailable.retry_after))
+    return ProviderFailure(
+        PORTFOLIO_UNAVAILABLE,
+        details={"provider": "zerion", "retryAfter": seconds},
+        retry_after=seconds,
+    )
+
+
+PORTFOLIO_UNAVAILABLE = "External service temporarily unavailable"
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     error: type[Exception]
     kind: Kind
     refusal: Refusal = CREDENTIALS_REFUSED
-    # The answer to an outage: 503 with Retry-After (ServiceUnavailable's).
-    outage: Callable[[], ServiceUnavailable] = ProviderFailure
+    # The answer to an outage, given the error: 503 with Retry-After (ServiceUnavailable's).
+    outage: Callable[[Exception], ServiceUnavailable] = _aggregator_outage
 
 
 # Most specific first; the first row an error is an instance of applies.
@@ -129,6 +152,8 @@ ROWS: tuple[Row, ...] = (
     Row(AccessRevoked, Kind.REVOKED),
     Row(UnreadableSecret, Kind.TOKEN_UNREADABLE),
     Row(InvalidCredentials, Kind.INVALID_INPUT),
+    # The provider could not read the wallet address (a 4xx): the caller's bad input.
+    Row(AddressRejected, Kind.INVALID_INPUT, refusal=Refusal(None, "Invalid wallet address")),
     Row(
         PaymentMethodDeclined,
         Kind.INVALID_INPUT,
@@ -142,9 +167,10 @@ ROWS: tuple[Row, ...] = (
     Row(UnsupportedProvider, Kind.UNSUPPORTED),
     # The payment provider's outage is the service's (SERVICE_UNAVAILABLE): PROVIDER_ERROR
     # names a bank aggregator.
-    Row(PaymentsUnavailable, Kind.OUTAGE, outage=lambda: ServiceUnavailable(UNAVAILABLE_MESSAGE)),
+    Row(PaymentsUnavailable, Kind.OUTAGE, outage=lambda _: ServiceUnavailable(UNAVAILABLE_MESSAGE)),
+    Row(CircuitOpen, Kind.OUTAGE, outage=_portfolio_outage),
+    Row(PortfolioUnavailable, Kind.OUTAGE, outage=_portfolio_outage),
     Row(MutationDuringPagination, Kind.OUTAGE),
-    Row(CircuitOpen, Kind.OUTAGE),
     Row(ProviderUnavailable, Kind.OUTAGE),
     Row(ProviderError, Kind.OUTAGE),
 )
@@ -176,7 +202,7 @@ def translate(error: Exception, *, field: str, refused: DomainError | None = Non
     """
     row = row_for(error)
     if row.kind is Kind.OUTAGE:
-        return row.outage()
+        return row.outage(error)
     if row.kind is Kind.UNSUPPORTED:
         return InvalidInput([FieldViolation(field, str(error))], str(error))
     if refused is not None:

@@ -20,7 +20,8 @@ def settings_for(sandbox_url: str, **env: str) -> Settings:
 
 
 class Knobs:
-    """The sandbox's control endpoints (server/dev/sandbox/plaid.py, teller.py docstrings)."""
+    """The sandbox's control endpoints (server/dev/sandbox/plaid.py, teller.py, zerion.py
+    docstrings)."""
 
     def __init__(self, sandbox_url: str) -> None:
         self.client = httpx.Client(base_url=sandbox_url, timeout=30)
@@ -52,7 +53,8 @@ class Knobs:
         return response.json()
 
     def zerion(self, **settings: Any) -> dict[str, Any]:
-        """server/dev/sandbox/zerion.py's knob: failures, latency, volume, new transactions."""
+        """server/dev/sandbox/zerion.py's knob: failures, latency, volume, new transactions
+        (`api_key=` keeps them to calls made with that key)."""
         response = self.client.post("/zerion/_sandbox/settings", json=settings)
         assert response.status_code == 200, response.text
         return response.json()

@@ -92,3 +92,26 @@ def test_reflection_and_docs_are_off_in_production_unless_enabled():
     assert development.grpc_reflection and development.api_docs
     with pytest.raises(config.ConfigError, match="API_DOCS"):
         config.load({"API_DOCS": "maybe"})
+
+
+def test_the_portfolio_provider_is_the_sandbox_outside_production_and_zerion_in_it():
+    development = config.load({})
+    assert development.zerion_api_base == "http://127.0.0.1:8090/zerion"
+    assert development.zerion_api_key == config.SANDBOX_ZERION_API_KEY
+    production = config.load(PRODUCTION)
+    assert (production.zerion_api_base, production.zerion_api_key) == ("https://api.zerion.io", "")
+    with pytest.raises(config.ConfigError, match="ZERION_API_KEY"):
+        config.load({**PRODUCTION, "ZERION_API_KEY": config.SANDBOX_ZERION_API_KEY})
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"PROVIDER_BREAKER_THRESHOLD": "0"},
+        {"PROVIDER_BREAKER_OPEN_SECONDS": "0"},
+        {"PROVIDER_BREAKER_OPEN_SECONDS": "-1"},
+    ],
+)
+def test_the_circuit_breaker_needs_a_threshold_and_an_open_time(env):
+    with pytest.raises(config.ConfigError, match="PROVIDER_BREAKER"):
+        config.load(env)

@@ -1,19 +1,17 @@
-"""Wallet addresses per network family: EIP-55 (the EIP's own examples), BIP-173/BIP-350
-segwit vectors, base58check, Solana keys, and what is refused."""
+"""Address checks per family, on published test vectors (EIP-55, BIP-173, BIP-350) and real
+addresses, plus malformed input."""
 
 from __future__ import annotations
 
 import pytest
 
-from server.crypto import networks
 from server.crypto.addresses import InvalidAddress, eip55, normalize
+from server.crypto.networks import NAMES, lookup
 
-ETH = networks.find("ETHEREUM")
-BTC = networks.find("BITCOIN")
-SOL = networks.find("SOLANA")
-assert ETH and BTC and SOL
+ETHEREUM, POLYGON, BSC = lookup("ETHEREUM"), lookup("POLYGON"), lookup("BSC")
+SOLANA, BITCOIN = lookup("SOLANA"), lookup("BITCOIN")
 
-# EIP-55 "Test Cases".
+# EIP-55's own examples: all caps, all lower, and mixed case with a valid checksum.
 EIP55 = [
     "0x52908400098527886E0F7030069857D2E4169EE7",
     "0x8617E340B3D01FA5F11F306F4090FD50E238070D",
@@ -27,90 +25,163 @@ EIP55 = [
 
 
 @pytest.mark.parametrize("address", EIP55)
-def test_eip55_examples_are_accepted_and_stored_lower_case(address):
-    assert normalize(ETH, address) == address.lower()
-    if address[2:] != address[2:].lower() and address[2:] != address[2:].upper():
-        assert eip55(address.lower()) == address
+def test_eip55_vectors_are_accepted_and_stored_lower_cased(address):
+    for network in (ETHEREUM, POLYGON, BSC):
+        assert normalize(network, address) == address.lower()
+
+
+@pytest.mark.parametrize("address", EIP55[4:])
+def test_eip55_checksum_is_computed_as_published(address):
+    assert eip55(address.lower()) == address
 
 
 @pytest.mark.parametrize(
     "address",
     [
-        "0x5AAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",  # one letter's case flipped
-        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD",
+        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD",  # last letter's case flipped
+        "0x5AAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        "0xFb6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+    ],
+)
+def test_a_mixed_case_address_with_a_wrong_checksum_is_refused(address):
+    with pytest.raises(InvalidAddress) as raised:
+        normalize(ETHEREUM, address)
+    assert raised.value.message == "Invalid Ethereum address checksum"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
         "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beae",  # 39 digits
-        "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaedd",  # 41
-        "5aaeb6053f3e94c9b9a09f33669435e7ef1beaed00",  # no 0x
-        "0xzaaeb6053f3e94c9b9a09f33669435e7ef1beaed",
+        "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed0",  # 41 digits
+        "5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",  # no 0x
+        "0X5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",
+        "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beagd",  # g is not hex
+        "0x",
         "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beae\n",
-        "",
+        " 0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",
+        "0x５aaeb6053f3e94c9b9a09f33669435e7ef1beae",  # a full-width digit
+        "vitalik.eth",
     ],
 )
 def test_malformed_evm_addresses_are_refused(address):
-    with pytest.raises(InvalidAddress):
-        normalize(ETH, address)
-
-
-@pytest.mark.parametrize(
-    ("address", "stored"),
-    [
-        # BIP-173 (v0, bech32) and BIP-350 (v1 taproot, bech32m) mainnet vectors.
-        (
-            "BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4",
-            "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4",
-        ),
-        (
-            "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
-            "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
-        ),
-        (
-            "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0",
-            "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0",
-        ),
-        ("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"),  # P2PKH
-        ("3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"),  # P2SH
-    ],
-)
-def test_bitcoin_addresses(address, stored):
-    assert normalize(BTC, address) == stored
+    with pytest.raises(InvalidAddress) as raised:
+        normalize(ETHEREUM, address)
+    assert raised.value.message == "Invalid Ethereum address"
 
 
 @pytest.mark.parametrize(
     "address",
     [
-        "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5",  # bad checksum
-        "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqh2y7hd",  # v1 with bech32
-        "BC1QW508d6QEJxTDG4y5R3ZArVARY0C5XW7KV8F3T4",  # mixed case
-        "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx",  # testnet
-        "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb",  # base58check checksum
-        "mipcBbFg9gMiCh81Kj8tqqdgoZub1ZJRfn",  # testnet P2PKH
-        "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",
+        "So11111111111111111111111111111111111111112",  # wrapped SOL's mint
+        "11111111111111111111111111111111",  # the system program: 32 zero bytes
+        "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",  # the SPL token program
+        "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v",  # USDC's mint
     ],
 )
-def test_bitcoin_refusals(address):
-    with pytest.raises(InvalidAddress):
-        normalize(BTC, address)
+def test_solana_public_keys_are_kept_as_given(address):
+    assert normalize(SOLANA, address) == address
 
 
-def test_solana_public_keys():
-    key = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"
-    assert normalize(SOL, key) == key
-    for bad in (key[:-1] + "0", key[:20], "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", "1" * 44):
-        with pytest.raises(InvalidAddress):
-            normalize(SOL, bad)
+@pytest.mark.parametrize(
+    "address",
+    [
+        "So1111111111111111111111111111111111111111",  # 31 bytes
+        "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1vv",  # 45 digits
+        "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",  # 44 digits, 33 bytes
+        "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt10",  # 0 is not base58
+        "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDtIv",  # nor is I
+        "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",
+        "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v\t",
+    ],
+)
+def test_malformed_solana_addresses_are_refused(address):
+    with pytest.raises(InvalidAddress) as raised:
+        normalize(SOLANA, address)
+    assert raised.value.message == "Invalid Solana address"
 
 
-def test_every_network_has_a_family_and_a_provider_chain():
-    assert networks.NAMES == (
-        "ETHEREUM",
-        "POLYGON",
-        "ARBITRUM",
-        "OPTIMISM",
-        "BASE",
-        "BSC",
-        "AVALANCHE",
-        "SOLANA",
-        "BITCOIN",
-    )
-    assert networks.find("DOGECOIN") is None and networks.find("ethereum") is None
-    assert {n.family for n in map(networks.find, networks.NAMES) if n} == set(networks.Family)
+@pytest.mark.parametrize(
+    "address",
+    [
+        "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",  # the genesis block's P2PKH
+        "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+        "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",  # BIP-13's P2SH example
+    ],
+)
+def test_base58check_addresses_keep_their_case(address):
+    assert normalize(BITCOIN, address) == address
+
+
+# BIP-173 and BIP-350's valid mainnet segwit vectors: v0 bech32, v1+ bech32m.
+SEGWIT_VALID = [
+    "BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4",
+    "bc1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qccfmv3",
+    "bc1pw508d6qejxtdg4y5r3zarvary0c5xw7kw508d6qejxtdg4y5r3zarvary0c5xw7kt5nd6y",
+    "BC1SW50QGDZ25J",
+    "bc1zw508d6qejxtdg4y5r3zarvaryvaxxpcs",
+    "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0",
+]
+
+
+@pytest.mark.parametrize("address", SEGWIT_VALID)
+def test_segwit_vectors_are_accepted_and_stored_lower_cased(address):
+    assert normalize(BITCOIN, address) == address.lower()
+
+
+# BIP-350's invalid vectors (mainnet ones, and testnet ones: a `tb` prefix is not Bitcoin's).
+SEGWIT_INVALID = [
+    "tc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vq5zuyut",  # invalid prefix
+    "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqh2y7hd",  # v1 with bech32
+    "BC1S0XLXVLHEMJA6C4DQV22UAPCTQUPFHLXM9H8Z3K2E72Q4K9HCZ7VQ54WELL",  # v16 with bech32
+    "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kemeawh",  # v0 with bech32m
+    "bc1p38j9r5y49hruaue7wxjce0updqjuyyx0kh56v8s25huc6995vvpql3jow4",  # invalid character
+    "BC130XLXVLHEMJA6C4DQV22UAPCTQUPFHLXM9H8Z3K2E72Q4K9HCZ7VQ7ZWS8R",  # witness version 17
+    "bc1pw5dgrnzv",  # 1-byte program
+    "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7v8n0nx0muaewav253zgeav",  # 41 bytes
+    "BC1QR508D6QEJXTDG4Y5R3ZARVARYV98GJ9P",  # v0 program of 16 bytes
+    "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7v07qwwzcrf",  # padding > 4 bits
+    "bc1gmk9yu",  # empty data
+    "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5",  # BIP-173: invalid checksum
+    "bc1zw508d6qejxtdg4y5r3zarvaryvqyzf3du",  # BIP-173: non-zero padding
+    "Bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4",  # mixed case
+    "tb1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3q0sl5k7",  # valid, but testnet
+]
+
+
+@pytest.mark.parametrize("address", SEGWIT_INVALID)
+def test_invalid_segwit_vectors_are_refused(address):
+    with pytest.raises(InvalidAddress) as raised:
+        normalize(BITCOIN, address)
+    assert raised.value.message == "Invalid Bitcoin address"
+
+
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        ("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb", "Invalid Bitcoin address checksum"),
+        ("3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLz", "Invalid Bitcoin address checksum"),
+        # Testnet P2PKH: a valid checksum, version 0x6f.
+        ("mipcBbFg9gMiCh81Kj8tqqdgoZub1ZJRfn", "Invalid Bitcoin address"),
+        ("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfN", "Invalid Bitcoin address checksum"),
+        ("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa1A1zP1eP5QGefi2", "Invalid Bitcoin address"),
+        ("1A1zP1eP5QGefi2DMPTfTL5SLmv7Div0Na", "Invalid Bitcoin address"),  # 0 is not base58
+        ("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", "Invalid Bitcoin address"),
+    ],
+)
+def test_malformed_base58_bitcoin_addresses_are_refused(address, message):
+    with pytest.raises(InvalidAddress) as raised:
+        normalize(BITCOIN, address)
+    assert raised.value.message == message
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_empty_control_characters_and_huge_input_are_refused_on_every_network(name):
+    network = lookup(name)
+    with pytest.raises(InvalidAddress) as raised:
+        normalize(network, "")
+    assert raised.value.message == "Address is required"
+    for address in ("\x00", "0x\x1b[31m", "a" * 10_000, "1A1zP1eP5QGefi2DMPTfTL5SLmv7Div\x7ffNa"):
+        with pytest.raises(InvalidAddress) as raised:
+            normalize(network, address)
+        assert raised.value.message.startswith("Invalid ")

@@ -7,6 +7,7 @@ import pytest
 import server.payments.gateway  # noqa: F401  (every adapter's errors are defined)
 import server.providers.plaid  # noqa: F401
 import server.providers.teller  # noqa: F401
+import server.providers.zerion  # noqa: F401
 from server.platform.encryption import UnreadableSecret
 from server.platform.errors import (
     ConnectionAlreadyExists,
@@ -30,7 +31,7 @@ from server.providers.payment_errors import (
     PaymentsUnavailable,
 )
 from server.providers.registry import UnsupportedProvider
-from server.providers.zerion import CircuitOpen
+from server.providers.zerion import AddressRejected, CircuitOpen, PortfolioUnavailable
 
 # Each row: the error, its kind, what a stored connection becomes, whether the grant is gone.
 EXPECTED = [
@@ -38,6 +39,7 @@ EXPECTED = [
     (AccessRevoked("item removed"), Kind.REVOKED, "FAILED", True),
     (UnreadableSecret("key rotated away"), Kind.TOKEN_UNREADABLE, "FAILED", False),
     (InvalidCredentials("bad public token"), Kind.INVALID_INPUT, None, True),
+    (AddressRejected("Invalid Ethereum address"), Kind.INVALID_INPUT, None, True),
     (PaymentMethodDeclined("was declined"), Kind.INVALID_INPUT, None, True),
     (
         PaymentMethodRejected("is not a known payment method", code="resource_missing"),
@@ -47,8 +49,9 @@ EXPECTED = [
     ),
     (UnsupportedProvider("MX is coming soon"), Kind.UNSUPPORTED, None, False),
     (PaymentsUnavailable(), Kind.OUTAGE, None, False),
+    (CircuitOpen(42), Kind.OUTAGE, None, False),
+    (PortfolioUnavailable("HTTP 503"), Kind.OUTAGE, None, False),
     (MutationDuringPagination("restart"), Kind.OUTAGE, None, False),
-    (CircuitOpen(30), Kind.OUTAGE, None, False),
     (ProviderUnavailable("503"), Kind.OUTAGE, None, False),
     (ProviderError("unexpected answer"), Kind.OUTAGE, None, False),
 ]
@@ -158,3 +161,28 @@ def test_an_unsupported_provider_is_bad_input_naming_the_field_even_for_stored_t
 def test_anything_else_is_no_provider_failure():
     with pytest.raises(TypeError):
         classify(ValueError("not ours"))
+
+
+def test_an_open_circuit_is_503_provider_error_with_the_time_left():
+    answer = translate(CircuitOpen(42), field="walletId")
+    assert type(answer) is ProviderFailure
+    assert (spec_for(answer).http_status, spec_for(answer).reason) == (503, "PROVIDER_ERROR")
+    assert answer.message == "External service temporarily unavailable"
+    assert answer.details == {"provider": "zerion", "retryAfter": 42}
+    assert answer.retry_after == 42
+
+
+def test_the_portfolio_providers_outage_says_when_to_retry():
+    answer = translate(PortfolioUnavailable("HTTP 503"), field="walletId")
+    assert type(answer) is ProviderFailure
+    assert answer.details == {"provider": "zerion", "retryAfter": answer.retry_after}
+    assert answer.retry_after > 0
+
+
+def test_an_address_the_provider_cannot_read_is_bad_input_naming_the_field():
+    answer = translate(AddressRejected("Invalid Ethereum address"), field="address")
+    assert isinstance(answer, InvalidInput)
+    assert answer.message == "Invalid wallet address"
+    assert [(v.field, v.message) for v in answer.violations] == [
+        ("address", "Invalid Ethereum address")
+    ]
