@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.crypto import categories, circuit, events, networks
 from server.crypto.models import DefiPosition, Nft, NftCollection, Position, Transaction, Wallet
 from server.crypto.provider import portfolio_provider
+from server.platform.common.ids import new_ids
+from server.platform.db.copy import copy_records
 from server.platform.db.database import Database
 from server.platform.errors import SyncInProgress
 from server.platform.jobs import queues
@@ -327,41 +329,80 @@ def _legs(legs: Any) -> list[dict[str, Any]]:
     ]
 
 
+_STAGE_COLUMNS = (
+    "id",
+    "organization_id",
+    "wallet_id",
+    "chain",
+    "hash",
+    "log_index",
+    "type",
+    "sent_symbol",
+    "sent_name",
+    "sent_amount",
+    "received_symbol",
+    "received_name",
+    "received_amount",
+    "occurred_at",
+    "block_number",
+    "gas_used",
+    "fee_amount",
+    "fee_usd",
+    "status",
+)
+# Per database connection, emptied at every commit (server/platform/db/copy.py).
+_CREATE_STAGE = text(
+    "CREATE TEMP TABLE IF NOT EXISTS crypto_transactions_stage"
+    " (LIKE crypto_transactions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+)
+# A re-sync sees the same transactions again: it may move one from pending to completed or
+# failed, never add it twice.
+_MERGE_STAGE = text(
+    f"""
+    INSERT INTO crypto_transactions ({", ".join(_STAGE_COLUMNS)})
+    SELECT {", ".join(_STAGE_COLUMNS)} FROM crypto_transactions_stage
+    ON CONFLICT ON CONSTRAINT uq_crypto_transactions_identity DO UPDATE SET
+        status = EXCLUDED.status, fee_usd = EXCLUDED.fee_usd
+    WHERE (crypto_transactions.status, crypto_transactions.fee_usd)
+          IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.fee_usd)
+    """
+)
+
+
 async def _upsert_transactions(
     s: AsyncSession, owner: dict[str, Any], network: str, found: list[Any]
 ) -> None:
-    rows = [
-        {
-            **owner,
-            "chain": network,
-            "hash": t.hash,
-            "log_index": t.log_index,
-            "type": t.type,
-            "sent_symbol": t.sent.symbol if t.sent else None,
-            "sent_name": t.sent.name if t.sent else None,
-            "sent_amount": t.sent.amount if t.sent else None,
-            "received_symbol": t.received.symbol if t.received else None,
-            "received_name": t.received.name if t.received else None,
-            "received_amount": t.received.amount if t.received else None,
-            "occurred_at": t.timestamp,
-            "block_number": t.block_number or 0,
-            "gas_used": t.gas_used,
-            "fee_amount": t.fee_amount or Decimal(0),
-            "fee_usd": _usd(t.fee_usd),
-            "status": t.status,
-        }
-        for t in found
-    ]
-    for chunk in _chunks(rows, 800):
-        stmt = insert(Transaction).values(chunk)
-        # A re-sync sees the same transactions again: it may move one from pending to
-        # completed or failed, never add it twice.
-        await s.execute(
-            stmt.on_conflict_do_update(
-                constraint="uq_crypto_transactions_identity",
-                set_={"status": stmt.excluded.status, "fee_usd": stmt.excluded.fee_usd},
-            )
+    # One row per identity: one INSERT may not update a row twice.
+    latest = {(t.hash, t.log_index): t for t in found}
+    org, wallet = owner["organization_id"], owner["wallet_id"]
+    records = [
+        (
+            row_id,
+            org,
+            wallet,
+            network,
+            t.hash,
+            t.log_index,
+            t.type,
+            t.sent.symbol if t.sent else None,
+            t.sent.name if t.sent else None,
+            t.sent.amount if t.sent else None,
+            t.received.symbol if t.received else None,
+            t.received.name if t.received else None,
+            t.received.amount if t.received else None,
+            t.timestamp,
+            t.block_number or 0,
+            None if t.gas_used is None else Decimal(t.gas_used),
+            t.fee_amount or Decimal(0),
+            _usd(t.fee_usd),
+            t.status,
         )
+        for row_id, t in zip(new_ids(len(latest)), latest.values(), strict=True)
+    ]
+    if records:
+        await s.execute(_CREATE_STAGE)
+        await copy_records(s, "crypto_transactions_stage", records, _STAGE_COLUMNS)
+        await s.execute(_MERGE_STAGE)
 
 
 async def _replace_nfts(s: AsyncSession, owner: dict[str, Any], found: list[Any]) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.banking.models import FinancialAccount
 from server.platform.common.ids import new_ids
+from server.platform.db.copy import copy_records
 from server.platform.encryption import Vault
 from server.providers.base import ProviderAccount, ProviderTransaction, TransactionPage
 
@@ -248,11 +249,7 @@ async def apply_page(
     account_list = list(accounts.values())
     if records:
         await s.execute(_CREATE_STAGE)
-        raw = await (await s.connection()).get_raw_connection()
-        driver: Any = raw.driver_connection
-        await driver.copy_records_to_table(
-            "bank_transactions_stage", records=records, columns=_STAGE_COLUMNS
-        )
+        await copy_records(s, "bank_transactions_stage", records, _STAGE_COLUMNS)
         await s.execute(_MERGE_STAGE, {"organization_id": organization_id})
     replaced = [
         (t.provider_transaction_id, t.pending_transaction_id)
