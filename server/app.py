@@ -170,7 +170,10 @@ def build(settings: Settings) -> App:
         IntegrationServicer(banking_api), server
     )
     # Sync progress reaches this process's streams through PostgreSQL LISTEN (plain asyncpg).
-    streams = SyncStreams(settings.database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    streams = SyncStreams(
+        settings.database_url.replace("postgresql+asyncpg://", "postgresql://"),
+        heartbeat_s=settings.stream_heartbeat_s,
+    )
     crypto_service_pb2_grpc.add_CryptoServiceServicer_to_server(
         CryptoServicer(Wallets(db, jobs), streams), server
     )

@@ -86,6 +86,8 @@ def stack():
         # failed syncs and waits out three seconds, not the production minute.
         "PROVIDER_BREAKER_THRESHOLD": "2",
         "PROVIDER_BREAKER_OPEN_SECONDS": "3",
+        # The progress stream's heartbeat test waits one out; the others skip heartbeats.
+        "STREAM_HEARTBEAT_SECONDS": "1",
     }
     with Stack(ports=TEST_PORTS, var_dir=VAR, env=env, app_env="test") as running:
         yield running

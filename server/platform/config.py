@@ -137,6 +137,8 @@ class Settings:
     )
     # How long a cached read may be served (server/platform/cache).
     cache_ttl_s: int = 60
+    # Quiet seconds after which a sync progress stream sends a heartbeat event.
+    stream_heartbeat_s: float = 15.0
     # gRPC server reflection and the API docs (/docs, /openapi.json): on by default outside
     # production, off in production unless enabled.
     grpc_reflection: bool = True
@@ -161,6 +163,8 @@ class Settings:
                 raise ConfigError(
                     "JWT_SECRET must be at least 32 random bytes outside local development"
                 )
+        if not 0 < self.stream_heartbeat_s <= 300:
+            raise ConfigError("STREAM_HEARTBEAT_SECONDS must be above 0 and at most 300")
         if not 1 <= self.cache_ttl_s <= 3600:
             raise ConfigError("CACHE_TTL_SECONDS must be between 1 and 3600")
         if not 0 < self.metrics_flush_s <= 3600:
@@ -397,6 +401,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         rate_limit_key_prefix=e.get("RATE_LIMIT_KEY_PREFIX") or "fingate",
         token_buckets=_token_buckets(e),
         cache_ttl_s=_int(e, "CACHE_TTL_SECONDS", 60),
+        stream_heartbeat_s=_float(e, "STREAM_HEARTBEAT_SECONDS", 15.0),
     )
     settings.check()
     return settings

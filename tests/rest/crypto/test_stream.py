@@ -20,7 +20,8 @@ STREAM = "/api/v1/crypto/user/sync/stream"
 
 
 @contextmanager
-def stream(rest, *, headers=None, query="") -> Iterator[Iterator[dict[str, Any]]]:
+def stream(rest, *, headers=None, query="", heartbeats=False) -> Iterator[Iterator[dict[str, Any]]]:
+    """The stream's events, one at a time as they arrive; heartbeats only when asked for."""
     with rest.stream("GET", STREAM + query, headers=headers or {}, timeout=20) as response:
         assert response.status_code == 200, response.read()
         assert response.headers["content-type"].startswith("text/event-stream")
@@ -29,7 +30,9 @@ def stream(rest, *, headers=None, query="") -> Iterator[Iterator[dict[str, Any]]
             for line in response.iter_lines():
                 if line:
                     assert line.startswith("data: "), line
-                    yield json.loads(line.removeprefix("data: "))
+                    event = json.loads(line.removeprefix("data: "))
+                    if event["type"] != "heartbeat" or heartbeats:
+                        yield event
 
         yield read()
 
@@ -108,3 +111,14 @@ def test_a_user_holds_at_most_five_streams(rest):
             assert response.status_code == 429
         assert time.monotonic() < deadline
         time.sleep(0.05)
+
+
+def test_a_quiet_stream_sends_heartbeats(rest):
+    # The test stack beats every second (STREAM_HEARTBEAT_SECONDS=1; 15 by default).
+    user = sign_up(rest)
+    with stream(rest, headers=bearer(user.token), heartbeats=True) as received:
+        assert next(received)["type"] == "connection_established"
+        beat = next(received)
+        assert set(beat) == {"type", "timestamp"} and beat["type"] == "heartbeat"
+        assert RFC3339_Z.match(beat["timestamp"])
+        assert next(received)["type"] == "heartbeat"
