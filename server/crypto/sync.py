@@ -184,6 +184,8 @@ async def run(
                 if "defi" in sync_types:
                     fetched.defi = await provider.defi(address, chain)
         totals = await _write(db, organization_id, wallet_id, network, fetched)
+        if "deleted" in totals:
+            return totals
     except FAILURES as error:
         await _failed(db, organization_id, wallet_id, error)
         return {"failed": 1}
@@ -242,6 +244,13 @@ async def _write(
     owner = {"organization_id": organization_id, "wallet_id": wallet_id}
     async with db.transaction() as s:
         await bind_organization(s, organization_id)
+        # Held to the commit: a delete of the wallet waits for this write, or this write
+        # finds the wallet gone (deleted while the provider was being asked) and stores nothing.
+        held = await s.execute(
+            select(Wallet.id).where(Wallet.id == wallet_id).with_for_update(key_share=True)
+        )
+        if held.scalar_one_or_none() is None:
+            return {"deleted": 1}
         if fetched.positions is not None:
             await s.execute(delete(Position).where(Position.wallet_id == wallet_id))
             rows = [

@@ -170,3 +170,23 @@ def test_the_provider_failing_opens_the_circuit_and_recovering_closes_it(rest, k
     assert (
         wait_for_status(rest, user.token, wid, "completed", "failed")["syncStatus"] == "completed"
     )
+
+
+def test_a_wallet_deleted_during_its_sync_is_gone_for_good(rest, knobs):
+    user = sign_up(rest)
+    key_address = "0x" + "9a" * 20
+    knobs.zerion(delay_ms=300)
+    try:
+        wid = add(rest, user.token, address=key_address)
+        wait_for_status(rest, user.token, wid, "syncing", "completed", "failed")
+        call(rest, "DELETE", f"{WALLETS}/{wid}", 204, headers=bearer(user.token))
+    finally:
+        knobs.zerion(delay_ms=0)
+    call(rest, "GET", f"{WALLETS}/{wid}", 404, headers=bearer(user.token))
+    # The sync that was under way stored nothing for it: the address can be added again and
+    # starts from nothing.
+    again = add(rest, user.token, address=key_address)
+    assert again != wid
+    wallet = wait_for_status(rest, user.token, again, "completed")
+    assert transactions_total(rest, user.token, again) == 300
+    assert wallet["assetCount"] == len(wallet["positions"])
