@@ -21,6 +21,7 @@ from fingate.banking.v1 import (
 from fingate.budgets.v1 import budget_service_pb2, budget_service_pb2_grpc
 from fingate.crypto.v1 import crypto_service_pb2, crypto_service_pb2_grpc
 from fingate.integrations.v1 import integration_service_pb2, integration_service_pb2_grpc
+from fingate.networth.v1 import networth_service_pb2, networth_service_pb2_grpc
 from fingate.organizations.v1 import organization_service_pb2, organization_service_pb2_grpc
 from fingate.subscriptions.v1 import subscription_service_pb2, subscription_service_pb2_grpc
 from fingate.system.v1 import system_service_pb2, system_service_pb2_grpc
@@ -42,6 +43,8 @@ from server.crypto.domain import Wallets
 from server.crypto.servicer import CryptoServicer
 from server.crypto.stream import SyncStreams
 from server.integrations.servicer import IntegrationServicer
+from server.networth.domain import NetWorth
+from server.networth.servicer import NetWorthServicer
 from server.organizations.domain import Organizations
 from server.organizations.membership import membership
 from server.organizations.repository import add_personal_organization
@@ -87,6 +90,7 @@ SERVICE_MODULES = [
     banking_service_pb2,
     integration_service_pb2,
     crypto_service_pb2,
+    networth_service_pb2,
 ]
 
 
@@ -176,6 +180,9 @@ def build(settings: Settings) -> App:
     )
     crypto_service_pb2_grpc.add_CryptoServiceServicer_to_server(
         CryptoServicer(Wallets(db, jobs), streams), server
+    )
+    networth_service_pb2_grpc.add_NetWorthServiceServicer_to_server(
+        NetWorthServicer(NetWorth(db)), server
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

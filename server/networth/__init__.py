@@ -1,0 +1,1 @@
+"""Net worth: asset accounts valued by hand, beside bank accounts and crypto wallets."""

@@ -1,0 +1,49 @@
+"""Tables of net worth: tenant-owned, under row-level security (server/platform/db/rls.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.platform.common.ids import new_id
+from server.platform.db.base import Base, CreatedAt, UpdatedAt
+
+ASSET_TYPES = ("REAL_ESTATE", "VEHICLE", "INVESTMENT", "CUSTOM")
+
+
+class AssetAccount(Base):
+    """A possession the user values by hand: its balance is its current value."""
+
+    __tablename__ = "asset_accounts"
+    __table_args__ = (
+        CheckConstraint(f"type IN {ASSET_TYPES}", name="type"),
+        CheckConstraint("balance >= 0", name="balance"),
+        Index("ix_asset_accounts_organization_created", "organization_id", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE")
+    )
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    type: Mapped[str] = mapped_column(String(16))
+    balance: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3), server_default="USD")
+    description: Mapped[str | None] = mapped_column(Text)
+    original_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    purchase_date: Mapped[dt.date | None] = mapped_column(Date)
+    appreciation_rate: Mapped[Decimal | None] = mapped_column(Numeric(7, 4))
+    street: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str | None] = mapped_column(String(100))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
