@@ -9,6 +9,7 @@ or the whole new one. Progress goes out on the organization's event channel
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import uuid
@@ -189,6 +190,13 @@ async def run(
     except FAILURES as error:
         await _failed(db, organization_id, wallet_id, error)
         return {"failed": 1}
+    except Exception:
+        # Not the provider (the database went away mid-write, a bug): the wallet and its
+        # streams still learn the sync ended (if the database lets them); the job keeps the
+        # error for the queue's figures.
+        with contextlib.suppress(Exception):
+            await _failed(db, organization_id, wallet_id, None)
+        raise
     await events.publish(
         db,
         organization_id,
@@ -198,9 +206,11 @@ async def run(
 
 
 async def _failed(
-    db: Database, organization_id: uuid.UUID, wallet_id: uuid.UUID, error: Exception
+    db: Database, organization_id: uuid.UUID, wallet_id: uuid.UUID, error: Exception | None
 ) -> None:
-    if classify(error) is Kind.OUTAGE:
+    if error is None:
+        reason = "Sync failed"
+    elif classify(error) is Kind.OUTAGE:
         reason = "Provider temporarily unavailable"
     else:
         reason = translate(error, field="address").message[:200]
@@ -215,7 +225,8 @@ async def _failed(
         )
         if retry_after:
             await circuit.record_open(s, float(retry_after))
-    log.warning("wallet sync failed", extra={"error_type": type(error).__name__})
+    kind = type(error).__name__ if error is not None else "unexpected"
+    log.warning("wallet sync failed", extra={"error_type": kind})
     await events.publish(
         db,
         organization_id,
