@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.platform.common.ids import new_id
-from server.platform.db.base import Base, CreatedAt, UpdatedAt
+from server.platform.db.base import Base, CreatedAt, TenantId, UpdatedAt
 from server.providers.base import ACCOUNT_SUBTYPES, ACCOUNT_TYPES, PROVIDERS
 
 CONNECTION_STATUSES = ("ACTIVE", "DISCONNECTED", "FAILED")
@@ -68,9 +68,7 @@ class BankConnection(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    organization_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE")
-    )
+    organization_id: Mapped[TenantId]
     # The member who linked it (seed 000 `userId`).
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     provider: Mapped[str] = mapped_column(String(10))
@@ -114,9 +112,7 @@ class FinancialAccount(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    organization_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE")
-    )
+    organization_id: Mapped[TenantId]
     connection_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("bank_connections.id", ondelete="CASCADE")
     )
@@ -209,9 +205,7 @@ class BankSyncState(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    organization_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE")
-    )
+    organization_id: Mapped[TenantId]
     connection_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("bank_connections.id", ondelete="CASCADE")
     )
@@ -241,9 +235,7 @@ class BankSyncLog(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    organization_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE")
-    )
+    organization_id: Mapped[TenantId]
     connection_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("bank_connections.id", ondelete="CASCADE")
     )
@@ -275,9 +267,7 @@ class BankTransactionTotals(Base):
     account_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("financial_accounts.id", ondelete="CASCADE"), primary_key=True
     )
-    organization_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE")
-    )
+    organization_id: Mapped[TenantId]
     transactions: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     income: Mapped[Decimal] = mapped_column(Numeric(20, 2), server_default=text("0"))
     expenses: Mapped[Decimal] = mapped_column(Numeric(20, 2), server_default=text("0"))

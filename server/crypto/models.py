@@ -33,7 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from server.crypto.networks import NAMES as NETWORKS
 from server.platform.common.ids import new_id
-from server.platform.db.base import Base, CreatedAt, UpdatedAt
+from server.platform.db.base import Base, CreatedAt, TenantId, UpdatedAt
 
 WALLET_TYPES = ("EXTERNAL", "WATCH_ONLY")
 SYNC_STATUSES = ("pending", "syncing", "completed", "failed")
@@ -41,10 +41,6 @@ SYNC_STATUSES = ("pending", "syncing", "completed", "failed")
 Amount = Numeric(38, 18)  # token units
 Usd = Numeric(20, 2)
 Percent = Numeric(12, 4)
-
-
-def _org() -> Mapped[uuid.UUID]:
-    return mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
 
 
 def _wallet() -> Mapped[uuid.UUID]:
@@ -63,7 +59,7 @@ class Wallet(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    organization_id: Mapped[uuid.UUID] = _org()
+    organization_id: Mapped[TenantId]
     created_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
@@ -94,7 +90,7 @@ class Position(Base):
     __table_args__ = (Index("ix_crypto_positions_wallet", "wallet_id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    organization_id: Mapped[uuid.UUID] = _org()
+    organization_id: Mapped[TenantId]
     wallet_id: Mapped[uuid.UUID] = _wallet()
     symbol: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(100))
@@ -119,7 +115,7 @@ class Transaction(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    organization_id: Mapped[uuid.UUID] = _org()
+    organization_id: Mapped[TenantId]
     wallet_id: Mapped[uuid.UUID] = _wallet()
     chain: Mapped[str] = mapped_column(String(16))
     hash: Mapped[str] = mapped_column(String(128))
@@ -144,7 +140,7 @@ class NftCollection(Base):
     __table_args__ = (Index("ix_crypto_nft_collections_wallet", "wallet_id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    organization_id: Mapped[uuid.UUID] = _org()
+    organization_id: Mapped[TenantId]
     wallet_id: Mapped[uuid.UUID] = _wallet()
     name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str] = mapped_column(String(128))
@@ -158,7 +154,7 @@ class Nft(Base):
     __table_args__ = (Index("ix_crypto_nfts_collection", "collection_id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    organization_id: Mapped[uuid.UUID] = _org()
+    organization_id: Mapped[TenantId]
     wallet_id: Mapped[uuid.UUID] = _wallet()
     collection_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("crypto_nft_collections.id", ondelete="CASCADE")
@@ -174,7 +170,7 @@ class DefiPosition(Base):
     __table_args__ = (Index("ix_crypto_defi_positions_wallet", "wallet_id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    organization_id: Mapped[uuid.UUID] = _org()
+    organization_id: Mapped[TenantId]
     wallet_id: Mapped[uuid.UUID] = _wallet()
     protocol: Mapped[str] = mapped_column(String(64))
     type: Mapped[str] = mapped_column(String(16))

@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.platform.common.ids import new_id
-from server.platform.db.base import Base, CreatedAt, UpdatedAt
+from server.platform.db.base import Base, CreatedAt, TenantId, UpdatedAt
 
 ASSET_TYPES = ("REAL_ESTATE", "VEHICLE", "INVESTMENT", "CUSTOM")
 
@@ -26,9 +26,7 @@ class AssetAccount(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    organization_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE")
-    )
+    organization_id: Mapped[TenantId]
     created_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )

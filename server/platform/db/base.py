@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Annotated
 
-from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import DateTime, ForeignKey, MetaData, func
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 NAMING = {
@@ -29,3 +30,7 @@ UpdatedAt = Annotated[
     dt.datetime,
     mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now()),
 ]
+
+# The organization a tenant row belongs to (row-level security filters on it; deleting the
+# organization deletes the row): `organization_id: Mapped[TenantId]`.
+TenantId = Annotated[uuid.UUID, mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))]
