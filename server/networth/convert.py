@@ -6,8 +6,8 @@ from google.protobuf.struct_pb2 import Value
 
 from fingate.networth.v1 import asset_account_pb2 as pb
 from fingate.networth.v1 import networth_service_pb2 as spb
-from server.networth.domain import AssetPage, gain, one_line_address
-from server.networth.models import AssetAccount
+from server.networth.domain import AssetPage, HistoryView, SnapshotPage, gain, one_line_address
+from server.networth.models import AssetAccount, Snapshot
 from server.platform.common.nulls import NULL, text_or_null
 from server.platform.common.pagination import pagination
 from server.platform.common.time import to_timestamp
@@ -69,4 +69,66 @@ def updated(row: AssetAccount) -> spb.UpdateAssetAccountResponse:
             current_value=float(row.balance),
             updated_at=to_timestamp(row.updated_at),
         ),
+    )
+
+
+def _breakdown(s: Snapshot) -> pb.AssetBreakdown:
+    return pb.AssetBreakdown(
+        cash=float(s.cash),
+        crypto=float(s.crypto),
+        investments=float(s.investments),
+        real_estate=float(s.real_estate),
+        vehicles=float(s.vehicles),
+        other_assets=float(s.other_assets),
+    )
+
+
+def history(view: HistoryView) -> spb.GetHistoryResponse:
+    f = view.figures
+    return spb.GetHistoryResponse(
+        success=True,
+        data=pb.History(
+            period=view.period,
+            granularity=view.granularity,
+            start_date=view.start.isoformat(),
+            end_date=view.end.isoformat(),
+            data_points=[
+                pb.HistoryPoint(
+                    date=p.snapshot_date.isoformat(),
+                    net_worth=float(p.total_net_worth),
+                    assets=float(p.total_assets),
+                    liabilities=float(p.total_liabilities),
+                    asset_breakdown=_breakdown(p),
+                )
+                for p in view.points
+            ],
+            summary=pb.HistorySummary(
+                start_value=float(f.start),
+                end_value=float(f.end),
+                change=float(f.change),
+                change_percent=float(f.change_percent),
+                high_value=float(f.high),
+                low_value=float(f.low),
+                average_value=float(f.average),
+            ),
+        ),
+    )
+
+
+def snapshots(page: SnapshotPage) -> spb.ListSnapshotsResponse:
+    return spb.ListSnapshotsResponse(
+        success=True,
+        data=[
+            pb.Snapshot(
+                id=str(s.id),
+                snapshot_date=s.snapshot_date.isoformat(),
+                granularity=page.granularity,
+                total_net_worth=float(s.total_net_worth),
+                total_assets=float(s.total_assets),
+                total_liabilities=float(s.total_liabilities),
+                breakdown=_breakdown(s),
+            )
+            for s in page.rows
+        ],
+        pagination=pagination(page.page, page.total),
     )

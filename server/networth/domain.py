@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from server.networth import history
 from server.networth import repository as repo
-from server.networth.models import AssetAccount
+from server.networth.models import AssetAccount, Snapshot
 from server.plans import limits
 from server.plans.resources import ASSET_ACCOUNTS
 from server.platform.common.ids import parse_id
 from server.platform.common.pagination import PageRequest, page_request
-from server.platform.common.validation import parse_date
+from server.platform.common.validation import Violations, parse_date
 from server.platform.context import principal, tenant
 from server.platform.db.database import Database
 from server.platform.errors import NotFound
@@ -100,6 +101,33 @@ def _text(value: str) -> str | None:
     return value.strip() or None
 
 
+@dataclass(frozen=True, slots=True)
+class HistoryView:
+    period: str
+    granularity: str
+    start: dt.date
+    end: dt.date
+    points: Sequence[Snapshot]
+    figures: history.Figures
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotPage:
+    granularity: str
+    rows: Sequence[Snapshot]
+    page: PageRequest
+    total: int
+
+
+def _range(start_date: str, end_date: str) -> tuple[dt.date | None, dt.date | None]:
+    start, end = parse_date(start_date), parse_date(end_date)
+    if start and end and end < start:
+        v = Violations()
+        v.add("endDate", "must not be before startDate")
+        v.raise_if_any()
+    return start, end
+
+
 class NetWorth:
     def __init__(self, db: Database):
         self.db = db
@@ -172,3 +200,37 @@ class NetWorth:
                 work.session, tenant().organization_id, _account_id(raw_id)
             ):
                 raise NotFound(ACCOUNT_NOT_FOUND)
+
+    async def history(
+        self, *, period: str, granularity: str, start_date: str, end_date: str
+    ) -> HistoryView:
+        period = period or "1m"
+        granularity = (granularity or "DAILY").upper()
+        start, end = _range(start_date, end_date)
+        end = end or dt.datetime.now(dt.UTC).date()
+        org = tenant().organization_id
+        async with tenant_transaction(self.db) as s:
+            if start is None:
+                earliest = await repo.earliest_snapshot(s, org) if period == "all" else None
+                start = history.period_start(period, end, earliest)
+            points = await repo.history(s, org, granularity, start, end)
+        values = [p.total_net_worth for p in points]
+        return HistoryView(period, granularity, start, end, points, history.figures(values))
+
+    async def snapshots(
+        self,
+        *,
+        granularity: str,
+        start_date: str,
+        end_date: str,
+        page: int | None,
+        limit: int | None,
+    ) -> SnapshotPage:
+        granularity = (granularity or "DAILY").upper()
+        start, end = _range(start_date, end_date)
+        pg = page_request(page, limit)
+        async with tenant_transaction(self.db) as s:
+            rows, total = await repo.snapshots(
+                s, tenant().organization_id, granularity, start, end, pg
+            )
+        return SnapshotPage(granularity, rows, pg, total)

@@ -6,13 +6,23 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.platform.common.ids import new_id
 from server.platform.db.base import Base, CreatedAt, TenantId, UpdatedAt
 
 ASSET_TYPES = ("REAL_ESTATE", "VEHICLE", "INVESTMENT", "CUSTOM")
+Money = Numeric(16, 2)
 
 
 class AssetAccount(Base):
@@ -45,3 +55,31 @@ class AssetAccount(Base):
     postal_code: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
+
+
+class Snapshot(Base):
+    """One organization's balance sheet on one day, in the base currency: the daily job writes
+    one a day (re-running a day replaces it), the history rolls them up."""
+
+    __tablename__ = "networth_snapshots"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "snapshot_date", name="uq_networth_snapshots_day"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    organization_id: Mapped[TenantId]
+    snapshot_date: Mapped[dt.date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3), server_default="USD")
+    total_net_worth: Mapped[Decimal] = mapped_column(Money)
+    total_assets: Mapped[Decimal] = mapped_column(Money)
+    total_liabilities: Mapped[Decimal] = mapped_column(Money)
+    cash: Mapped[Decimal] = mapped_column(Money, server_default="0")
+    crypto: Mapped[Decimal] = mapped_column(Money, server_default="0")
+    investments: Mapped[Decimal] = mapped_column(Money, server_default="0")
+    real_estate: Mapped[Decimal] = mapped_column(Money, server_default="0")
+    vehicles: Mapped[Decimal] = mapped_column(Money, server_default="0")
+    other_assets: Mapped[Decimal] = mapped_column(Money, server_default="0")
+    credit_cards: Mapped[Decimal] = mapped_column(Money, server_default="0")
+    loans: Mapped[Decimal] = mapped_column(Money, server_default="0")
+    mortgages: Mapped[Decimal] = mapped_column(Money, server_default="0")
+    created_at: Mapped[CreatedAt]

@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from server.networth.models import AssetAccount
+from server.networth.history import BUCKETS
+from server.networth.models import AssetAccount, Snapshot
 from server.platform.common.pagination import PageRequest
 
 
@@ -57,3 +59,57 @@ async def delete_account(
         .returning(AssetAccount.id)
     )
     return (await s.execute(stmt)).scalar_one_or_none() is not None
+
+
+def _rolled_up(organization_id: uuid.UUID, granularity: str, start: Any, end: Any) -> Any:
+    """The snapshots of [start, end] at a granularity: every day, or the last snapshot of each
+    week, month, quarter or year (DISTINCT ON the bucket, latest day first)."""
+    where = [Snapshot.organization_id == organization_id]
+    if start is not None:
+        where.append(Snapshot.snapshot_date >= start)
+    if end is not None:
+        where.append(Snapshot.snapshot_date <= end)
+    unit = BUCKETS.get(granularity)
+    if unit is None:
+        return select(Snapshot).where(*where)
+    bucket = func.date_trunc(unit, Snapshot.snapshot_date)
+    return (
+        select(Snapshot)
+        .where(*where)
+        .distinct(bucket)
+        .order_by(bucket, Snapshot.snapshot_date.desc())
+    )
+
+
+async def history(
+    s: AsyncSession, organization_id: uuid.UUID, granularity: str, start: Any, end: Any
+) -> list[Snapshot]:
+    points = _rolled_up(organization_id, granularity, start, end).subquery()
+    rows = await s.execute(select(aliased(Snapshot, points)).order_by(points.c.snapshot_date))
+    return list(rows.scalars())
+
+
+async def snapshots(
+    s: AsyncSession,
+    organization_id: uuid.UUID,
+    granularity: str,
+    start: Any,
+    end: Any,
+    page: PageRequest,
+) -> tuple[list[Snapshot], int]:
+    points = _rolled_up(organization_id, granularity, start, end).subquery()
+    total = (await s.execute(select(func.count()).select_from(points))).scalar_one()
+    rows = await s.execute(
+        select(aliased(Snapshot, points))
+        .order_by(points.c.snapshot_date.desc())
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return list(rows.scalars()), int(total)
+
+
+async def earliest_snapshot(s: AsyncSession, organization_id: uuid.UUID) -> Any:
+    stmt = select(func.min(Snapshot.snapshot_date)).where(
+        Snapshot.organization_id == organization_id
+    )
+    return (await s.execute(stmt)).scalar_one()

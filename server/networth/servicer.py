@@ -72,3 +72,26 @@ class NetWorthServicer(networth_service_pb2_grpc.NetWorthServiceServicer):
     ) -> pb.DeleteAssetAccountResponse:
         await self._networth.delete(request.account_id)
         return pb.DeleteAssetAccountResponse()
+
+    async def GetHistory(
+        self, request: pb.GetHistoryRequest, context: Ctx
+    ) -> pb.GetHistoryResponse:
+        view = await self._networth.history(
+            period=request.period,
+            granularity=request.granularity,
+            start_date=request.start_date,
+            end_date=request.end_date,
+        )
+        return convert.history(view)
+
+    async def ListSnapshots(
+        self, request: pb.ListSnapshotsRequest, context: Ctx
+    ) -> pb.ListSnapshotsResponse:
+        page = await self._networth.snapshots(
+            granularity=request.granularity,
+            start_date=request.start_date,
+            end_date=request.end_date,
+            page=_opt(request, "page"),
+            limit=_opt(request, "limit"),
+        )
+        return convert.snapshots(page)
