@@ -14,12 +14,12 @@ import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.banking import account_store as store
 from server.banking import cache_keys as keys
+from server.banking.account_columns import provider_columns
 from server.banking.connections import repository as connections
 from server.banking.models import FinancialAccount
 from server.plans import limits
@@ -63,23 +63,6 @@ def _storable(a: ProviderAccount) -> bool:
         and len(a.currency) == 3
         and (a.mask is None or len(a.mask) <= 4)
     )
-
-
-def _fields(a: ProviderAccount) -> dict[str, object]:
-    """The stored columns a provider account sets (the sealed number is compared apart)."""
-    return {
-        "name": a.name[:200],
-        "type": a.type,
-        "subtype": a.subtype,
-        "currency": a.currency.upper(),
-        "balance": a.balance.quantize(Decimal("0.01")),
-        "available_balance": (
-            None if a.available_balance is None else a.available_balance.quantize(Decimal("0.01"))
-        ),
-        "last_four": a.mask,
-        "status": a.status,
-        "is_active": a.status == "open",
-    }
 
 
 class AccountSync:
@@ -196,7 +179,7 @@ class AccountSync:
                 errors += 1
                 continue
             seen.add(a.provider_account_id)
-            values = _fields(a)
+            values = provider_columns(a)
             current = known.get(a.provider_account_id)
             if current is None and room is not None and room <= 0:
                 errors += 1

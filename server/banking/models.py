@@ -120,6 +120,8 @@ class FinancialAccount(Base):
     name: Mapped[str] = mapped_column(String(200))
     type: Mapped[str] = mapped_column(String(12))
     subtype: Mapped[str] = mapped_column(String(16))
+    # The provider's own subtype, lower case ("mortgage"); NULL where it gives none.
+    provider_subtype: Mapped[str | None] = mapped_column(String(64))
     currency: Mapped[str] = mapped_column(String(3), server_default=text("'USD'"))
     balance: Mapped[Decimal] = mapped_column(Numeric(18, 2), server_default=text("0"))
     available_balance: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))

@@ -17,6 +17,7 @@ from sqlalchemy import Row, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.banking.account_columns import provider_columns
 from server.banking.filters import AccountFilter
 from server.banking.models import (
     BankConnection,
@@ -256,18 +257,7 @@ async def upsert_account(
     account_id: uuid.UUID,
 ) -> None:
     """An account of the link: added, or its provider facts refreshed (a relink)."""
-    values: dict[str, Any] = {
-        "name": account.name,
-        "type": account.type,
-        "subtype": account.subtype,
-        "currency": account.currency,
-        "balance": account.balance,
-        "available_balance": account.available_balance,
-        "last_four": account.mask,
-        "status": account.status,
-        "is_active": account.status == "open",
-        "updated_at": func.now(),
-    }
+    values: dict[str, Any] = {**provider_columns(account), "updated_at": func.now()}
     if account_number_sealed is not None:
         values["account_number_sealed"] = account_number_sealed
     stmt = (

@@ -67,6 +67,9 @@ class ProviderAccount:
     mask: str | None  # last four digits
     account_number: str | None = None  # full number where the provider gives it (secret)
     status: str = "open"  # "open" | "closed"
+    # The provider's own subtype ("mortgage", "student", "credit card"), finer than `subtype`:
+    # what tells a mortgage from another loan on the balance sheet.
+    provider_subtype: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

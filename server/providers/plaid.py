@@ -242,6 +242,7 @@ def account(a: dict[str, Any], number: str | None) -> ProviderAccount:
         name=a.get("name") or a.get("official_name") or "Account",
         type=kind,
         subtype=subtype,
+        provider_subtype=a.get("subtype"),
         currency=balances.get("iso_currency_code")
         or balances.get("unofficial_currency_code")
         or "USD",

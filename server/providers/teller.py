@@ -197,6 +197,7 @@ class TellerProvider:
                     name=a.get("name") or "Account",
                     type=kind,
                     subtype=subtype,
+                    provider_subtype=a.get("subtype"),
                     currency=a.get("currency") or "USD",
                     balance=ledger if ledger is not None else (available or Decimal(0)),
                     available_balance=available,

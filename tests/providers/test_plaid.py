@@ -91,6 +91,8 @@ async def test_accounts_types_masks_and_numbers(plaid_provider):
         ("INVESTMENT", "401k"),
         ("LOAN", "other"),
     ]
+    # Plaid's own subtype stays beside ours: it tells the mortgage apart from other loans.
+    assert [a.provider_subtype for a in accounts] == kinds + ["mortgage"]
     for a in accounts:
         assert a.type in ACCOUNT_TYPES and a.subtype in ACCOUNT_SUBTYPES
         assert a.mask is not None and len(a.mask) == 4 and a.mask.isdigit()

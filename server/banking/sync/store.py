@@ -16,6 +16,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.banking.account_columns import provider_columns
 from server.banking.models import FinancialAccount
 from server.platform.common.ids import new_ids
 from server.platform.db.copy import copy_records
@@ -133,18 +134,7 @@ async def upsert_accounts(
     now = dt.datetime.now(dt.UTC)
     written = skipped = 0
     for acc in accounts:
-        values: dict[str, Any] = {
-            "name": acc.name,
-            "type": acc.type,
-            "subtype": acc.subtype,
-            "currency": acc.currency,
-            "balance": acc.balance,
-            "available_balance": acc.available_balance,
-            "last_four": acc.mask,
-            "status": acc.status,
-            "is_active": acc.status == "open",
-            "updated_at": now,
-        }
+        values: dict[str, Any] = {**provider_columns(acc), "updated_at": now}
         if acc.account_number:
             values["account_number_sealed"] = vault.seal(acc.account_number)
         if acc.provider_account_id in known:

@@ -63,6 +63,12 @@ async def test_plaid__documented_201_accounts_stored_and_synced(rest, db, stack)
 
     accounts = call(rest, "GET", "/api/v1/banking/accounts", 200, headers=bearer(user.token))
     assert sorted(a["type"] for a in accounts["data"]) == ["CHECKING", "SAVINGS"]
+    async with db.transaction() as s:
+        stored = await s.execute(
+            text("SELECT provider_subtype FROM financial_accounts WHERE connection_id = :c"),
+            {"c": data["id"]},
+        )
+        assert sorted(stored.scalars()) == ["checking", "savings"]
     assert {a["institutionName"] for a in accounts["data"]} == {conn.institution_name}
 
     assert await wait_for_sync(db, data["id"]) == "SUCCESS"
