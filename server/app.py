@@ -72,6 +72,7 @@ from server.platform.metrics.recorder import RequestMetrics
 from server.platform.ratelimit.accounts import AccountLimits
 from server.platform.ratelimit.limiter import Limiter, make_buckets, make_storage
 from server.platform.ratelimit.policy import Policy
+from server.providers.rates import RatesClient
 from server.providers.registry import provider_for
 from server.subscriptions.domain import Subscriptions
 from server.subscriptions.servicer import SubscriptionServicer
@@ -182,7 +183,7 @@ def build(settings: Settings) -> App:
         CryptoServicer(Wallets(db, jobs), streams), server
     )
     networth_service_pb2_grpc.add_NetWorthServiceServicer_to_server(
-        NetWorthServicer(NetWorth(db)), server
+        NetWorthServicer(NetWorth(db, RatesClient.from_settings(settings))), server
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -6,7 +6,15 @@ from google.protobuf.struct_pb2 import Value
 
 from fingate.networth.v1 import asset_account_pb2 as pb
 from fingate.networth.v1 import networth_service_pb2 as spb
-from server.networth.domain import AssetPage, HistoryView, SnapshotPage, gain, one_line_address
+from server.networth.balance import BASE_CURRENCY
+from server.networth.domain import (
+    AssetPage,
+    HistoryView,
+    SnapshotPage,
+    SummaryView,
+    gain,
+    one_line_address,
+)
 from server.networth.models import AssetAccount, Snapshot
 from server.platform.common.nulls import NULL, text_or_null
 from server.platform.common.pagination import pagination
@@ -131,4 +139,52 @@ def snapshots(page: SnapshotPage) -> spb.ListSnapshotsResponse:
             for s in page.rows
         ],
         pagination=pagination(page.page, page.total),
+    )
+
+
+def summary(view: SummaryView) -> spb.GetSummaryResponse:
+    f, p = view.sheet.figures, view.performance
+
+    def change(name: str) -> pb.CategoryChange:
+        amount, percent = p.categories[name]
+        return pb.CategoryChange(change=float(amount), percent=float(percent))
+
+    return spb.GetSummaryResponse(
+        success=True,
+        data=pb.NetWorthSummary(
+            summary=pb.NetWorthTotals(
+                total_net_worth=float(view.sheet.net_worth),
+                total_assets=float(view.sheet.total_assets),
+                total_liabilities=float(view.sheet.total_liabilities),
+                currency=BASE_CURRENCY,
+                as_of_date=to_timestamp(view.as_of),
+            ),
+            breakdown=pb.BalanceBreakdown(
+                assets=pb.AssetBreakdown(
+                    cash=float(f["cash"]),
+                    crypto=float(f["crypto"]),
+                    investments=float(f["investments"]),
+                    real_estate=float(f["real_estate"]),
+                    vehicles=float(f["vehicles"]),
+                    other_assets=float(f["other_assets"]),
+                ),
+                liabilities=pb.LiabilityBreakdown(
+                    credit_cards=float(f["credit_cards"]),
+                    loans=float(f["loans"]),
+                    mortgages=float(f["mortgages"]),
+                ),
+            ),
+            performance=pb.Performance(
+                period=p.period,
+                start_value=float(p.start),
+                end_value=float(p.end),
+                change=float(p.change),
+                change_percent=float(p.change_percent),
+                breakdown_by_category=pb.CategoryChanges(
+                    crypto=change("crypto"),
+                    banking=change("banking"),
+                    real_estate=change("real_estate"),
+                ),
+            ),
+        ),
     )

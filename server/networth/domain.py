@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from server.networth import history
+from server.networth import balance, history
 from server.networth import repository as repo
 from server.networth.models import AssetAccount, Snapshot
 from server.plans import limits
@@ -21,6 +21,7 @@ from server.platform.db.database import Database
 from server.platform.errors import NotFound
 from server.platform.tenancy.session import tenant_transaction
 from server.platform.tenancy.unit_of_work import UnitOfWork
+from server.providers.rates import RatesClient
 
 ACCOUNT_NOT_FOUND = "Asset account not found"
 _CENT = Decimal("0.01")
@@ -128,9 +129,71 @@ def _range(start_date: str, end_date: str) -> tuple[dt.date | None, dt.date | No
     return start, end
 
 
+@dataclass(frozen=True, slots=True)
+class Performance:
+    period: str
+    start: Decimal
+    end: Decimal
+    change: Decimal
+    change_percent: Decimal
+    categories: dict[str, tuple[Decimal, Decimal]]  # crypto, banking, real_estate: (change, %)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryView:
+    sheet: balance.BalanceSheet
+    as_of: dt.datetime
+    performance: Performance
+
+
+def _banking(figures: dict[str, Decimal]) -> Decimal:
+    return figures["cash"] - figures["credit_cards"] - figures["loans"] - figures["mortgages"]
+
+
+def _parts(figures: dict[str, Decimal]) -> dict[str, Decimal]:
+    return {
+        "crypto": figures["crypto"],
+        "banking": _banking(figures),
+        "real_estate": figures["real_estate"],
+    }
+
+
+def _percent(change: Decimal, of: Decimal) -> Decimal:
+    return (change / abs(of) * 100).quantize(_CENT, ROUND_HALF_EVEN) if of else Decimal(0)
+
+
+def performance(period: str, now: balance.BalanceSheet, start: Snapshot | None) -> Performance:
+    """Now against the snapshot at the period's start (now itself when there is none)."""
+    if start is None:
+        start_net, start_parts = now.net_worth, _parts(now.figures)
+    else:
+        figures = {c: getattr(start, c) for c in (*balance.ASSETS, *balance.LIABILITIES)}
+        start_net, start_parts = start.total_net_worth, _parts(figures)
+    change = now.net_worth - start_net
+    parts = {
+        name: (value - start_parts[name], _percent(value - start_parts[name], start_net))
+        for name, value in _parts(now.figures).items()
+    }
+    return Performance(period, start_net, now.net_worth, change, _percent(change, start_net), parts)
+
+
 class NetWorth:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, rates: RatesClient):
         self.db = db
+        self.rates = rates
+
+    async def summary(self, *, period: str) -> SummaryView:
+        period = period or "1m"
+        now = dt.datetime.now(dt.UTC)
+        org = tenant().organization_id
+        async with tenant_transaction(self.db) as s:
+            sheet = await balance.compute(s, org, now.date(), self.rates)
+            # The day's first read stores its snapshot; the daily job replaces it at night.
+            await repo.save_snapshot(s, org, sheet, replace=False)
+            earliest = await repo.earliest_snapshot(s, org) if period == "all" else None
+            start_day = history.period_start(period, now.date(), earliest)
+            start = await repo.snapshot_at(s, org, start_day)
+        return SummaryView(sheet, now, performance(period, sheet, start))
 
     async def create(self, data: NewAssetAccount) -> AssetAccount:
         t = tenant()

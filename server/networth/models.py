@@ -83,3 +83,14 @@ class Snapshot(Base):
     loans: Mapped[Decimal] = mapped_column(Money, server_default="0")
     mortgages: Mapped[Decimal] = mapped_column(Money, server_default="0")
     created_at: Mapped[CreatedAt]
+
+
+class ExchangeRate(Base):
+    """Units of a currency per US dollar on a day, as the rate source published them. Not
+    tenant data: every organization converts with the same rates."""
+
+    __tablename__ = "exchange_rates"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    per_usd: Mapped[Decimal] = mapped_column(Numeric(20, 8))

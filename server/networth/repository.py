@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from server.networth.balance import BalanceSheet
 from server.networth.history import BUCKETS
 from server.networth.models import AssetAccount, Snapshot
 from server.platform.common.pagination import PageRequest
@@ -113,3 +115,41 @@ async def earliest_snapshot(s: AsyncSession, organization_id: uuid.UUID) -> Any:
         Snapshot.organization_id == organization_id
     )
     return (await s.execute(stmt)).scalar_one()
+
+
+async def save_snapshot(
+    s: AsyncSession, organization_id: uuid.UUID, sheet: BalanceSheet, *, replace: bool
+) -> None:
+    """The day's snapshot: kept if one exists (`replace=False`, a read's), else replaced (the
+    daily job's: re-running a day replaces it)."""
+    values = {
+        **sheet.figures,
+        "total_assets": sheet.total_assets,
+        "total_liabilities": sheet.total_liabilities,
+        "total_net_worth": sheet.net_worth,
+    }
+    stmt = insert(Snapshot).values(
+        organization_id=organization_id, snapshot_date=sheet.day, **values
+    )
+    key = [Snapshot.organization_id, Snapshot.snapshot_date]
+    if replace:
+        stmt = stmt.on_conflict_do_update(index_elements=key, set_=values)
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=key)
+    await s.execute(stmt)
+
+
+async def snapshot_at(s: AsyncSession, organization_id: uuid.UUID, day: Any) -> Snapshot | None:
+    """The last snapshot on or before `day`, else the first after it."""
+    mine = Snapshot.organization_id == organization_id
+    before = await s.execute(
+        select(Snapshot)
+        .where(mine, Snapshot.snapshot_date <= day)
+        .order_by(Snapshot.snapshot_date.desc())
+        .limit(1)
+    )
+    found = before.scalar_one_or_none()
+    if found is not None:
+        return found
+    after = await s.execute(select(Snapshot).where(mine).order_by(Snapshot.snapshot_date).limit(1))
+    return after.scalar_one_or_none()

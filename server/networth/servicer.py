@@ -95,3 +95,8 @@ class NetWorthServicer(networth_service_pb2_grpc.NetWorthServiceServicer):
             limit=_opt(request, "limit"),
         )
         return convert.snapshots(page)
+
+    async def GetSummary(
+        self, request: pb.GetSummaryRequest, context: Ctx
+    ) -> pb.GetSummaryResponse:
+        return convert.summary(await self._networth.summary(period=request.period))

@@ -102,6 +102,8 @@ class Settings:
     plaid_client_id: str = SANDBOX_PLAID_CLIENT_ID
     plaid_secret: str = SANDBOX_PLAID_SECRET
     teller_api_base: str = SANDBOX_PAYMENTS_API_BASE + "/teller"
+    # Daily exchange rates (units per US dollar) for the net-worth balance sheet.
+    rates_api_base: str = SANDBOX_PAYMENTS_API_BASE + "/rates"
     # The crypto portfolio provider (Zerion's API; the sandbox's /zerion outside production).
     zerion_api_base: str = SANDBOX_PAYMENTS_API_BASE + "/zerion"
     zerion_api_key: str = SANDBOX_ZERION_API_KEY
@@ -375,6 +377,11 @@ def load(env: dict[str, str] | None = None) -> Settings:
                 if app_env == "production"
                 else SANDBOX_PAYMENTS_API_BASE + "/teller"
             )
+        ).rstrip("/"),
+        # No default in production: without a source, non-USD balances cannot be converted.
+        rates_api_base=(
+            e.get("RATES_API_BASE")
+            or ("" if app_env == "production" else SANDBOX_PAYMENTS_API_BASE + "/rates")
         ).rstrip("/"),
         zerion_api_base=(
             e.get("ZERION_API_BASE")

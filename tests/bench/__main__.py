@@ -14,7 +14,7 @@ from time import perf_counter
 import uvloop
 
 from server.dev.devstack.stack import Ports, Stack
-from tests.bench import banking, crypto, machine, scenarios
+from tests.bench import banking, crypto, machine, networth, scenarios
 from tests.bench.cpu import CpuMeter
 from tests.bench.report import RunInfo, document, kept_comparisons, latest_run
 from tests.bench.stats import Result
@@ -45,7 +45,9 @@ def settle(mail_dir: Path, email: str, *, timeout: float = 10.0) -> None:
 
 def measure(
     stack: Stack, *, embedded_pg: bool, with_banking: bool
-) -> tuple[list[Result], banking.BankingReport | None, crypto.CryptoReport]:
+) -> tuple[
+    list[Result], banking.BankingReport | None, crypto.CryptoReport, networth.NetWorthReport
+]:
     """Sign one user up, then run the one-client rows, the concurrent rows, the banking rows
     and the crypto rows."""
     target = scenarios.sign_up(rest_url=stack.rest_url, grpc_target=stack.grpc_target)
@@ -59,10 +61,14 @@ def measure(
     report = banking.run(stack, target, meter, say=_say) if with_banking else None
     _say("crypto rows")
     assert stack.database_url is not None
-    org, _ = asyncio.run(banking._personal_org(stack.database_url, target.email))
+    org, user = asyncio.run(banking._personal_org(stack.database_url, target.email))
     health = next(r for r in results if r.name == "REST GET /health")
     coins = crypto.run(stack, target, meter, organization_id=org, health_p50_ms=health.p50_ms)
-    return results, report, coins
+    _say("net-worth rows")
+    worth = networth.run(
+        stack, target, meter, organization_id=org, user_id=user, health_p50_ms=health.p50_ms
+    )
+    return results, report, coins, worth
 
 
 # The limiter still runs on every call (its cost is measured); its limits are out of reach.
@@ -92,7 +98,7 @@ def main() -> int:
         env={"JWT_SECRET": JWT_SECRET, **UNLIMITED},
         app_env="test",
     ) as stack:
-        results, bank, coins = measure(
+        results, bank, coins, worth = measure(
             stack,
             embedded_pg=database_url is None,
             with_banking=os.environ.get("BENCH_BANKING", "1") != "0",
@@ -110,7 +116,9 @@ def main() -> int:
         command=COMMAND,
         duration_s=perf_counter() - started,
     )
-    extra = (banking.section(bank) if bank else "") + crypto.section(coins)
+    extra = (
+        (banking.section(bank) if bank else "") + crypto.section(coins) + networth.section(worth)
+    )
     print(latest_run(info, results) + extra)
     DOC.parent.mkdir(parents=True, exist_ok=True)
     kept = kept_comparisons(DOC.read_text()) if DOC.exists() else ""

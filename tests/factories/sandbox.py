@@ -15,6 +15,7 @@ def settings_for(sandbox_url: str, **env: str) -> Settings:
         PLAID_API_BASE=f"{sandbox_url}/plaid",
         TELLER_API_BASE=f"{sandbox_url}/teller",
         ZERION_API_BASE=f"{sandbox_url}/zerion",
+        RATES_API_BASE=f"{sandbox_url}/rates",
         **env,
     )
 

@@ -275,6 +275,7 @@ class Stack:
                 "PLAID_API_BASE": f"{self.sandbox_url}/plaid",
                 "TELLER_API_BASE": f"{self.sandbox_url}/teller",
                 "ZERION_API_BASE": f"{self.sandbox_url}/zerion",
+                "RATES_API_BASE": f"{self.sandbox_url}/rates",
             }
         )
 

@@ -7,11 +7,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from server.dev.sandbox import plaid, stripe, teller, zerion
+from server.dev.sandbox import plaid, rates, stripe, teller, zerion
 
 # Each provider's routes live under its own API's paths (Stripe: /v1/..., Plaid: /plaid/...,
 # Teller: /teller/..., Zerion: /zerion/...); add new providers here.
-PROVIDERS: list[list[BaseRoute]] = [stripe.ROUTES, plaid.ROUTES, teller.ROUTES, zerion.ROUTES]
+PROVIDERS: list[list[BaseRoute]] = [
+    stripe.ROUTES,
+    plaid.ROUTES,
+    teller.ROUTES,
+    zerion.ROUTES,
+    rates.ROUTES,
+]
 
 
 async def health(request: Request) -> JSONResponse:

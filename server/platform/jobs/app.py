@@ -38,6 +38,7 @@ TASK_MODULES = [
     "server.banking.sync.tasks",
     "server.banking.connections.revocation",
     "server.crypto.sync",
+    "server.networth.tasks",
 ]
 
 app = procrastinate.App(connector=PsycopgConnector(), import_paths=TASK_MODULES)
