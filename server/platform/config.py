@@ -18,6 +18,87 @@ SANDBOX_ZERION_API_KEY = "zk_dev_fingate_sandbox"
 # Bank aggregators: the sandbox serves Plaid under /plaid and Teller under /teller.
 SANDBOX_PLAID_CLIENT_ID = "fingate_sandbox_client"
 SANDBOX_PLAID_SECRET = "fingate_sandbox_secret"
+# OAuth apps of the integrations hub (server/providers/apps): per service its env prefix, the
+# production endpoints (authorize, token, revoke, API base) and the sandbox's paths for them.
+OAUTH_APP_SERVICES = ("stripe", "slack", "quickbooks", "xero")
+OAUTH_APP_ENV = {
+    "stripe": "STRIPE_CONNECT",
+    "slack": "SLACK",
+    "quickbooks": "QUICKBOOKS",
+    "xero": "XERO",
+}
+OAUTH_APP_ENDPOINTS = ("authorize_url", "token_url", "revoke_url", "api_base")
+OAUTH_APP_PRODUCTION = {
+    "stripe": (
+        "https://connect.stripe.com/oauth/authorize",
+        "https://connect.stripe.com/oauth/token",
+        "https://connect.stripe.com/oauth/deauthorize",
+        "https://api.stripe.com",
+    ),
+    "slack": (
+        "https://slack.com/oauth/v2/authorize",
+        "https://slack.com/api/oauth.v2.access",
+        "https://slack.com/api/auth.revoke",
+        "https://slack.com/api",
+    ),
+    "quickbooks": (
+        "https://appcenter.intuit.com/connect/oauth2",
+        "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
+        "https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
+        "https://quickbooks.api.intuit.com",
+    ),
+    "xero": (
+        "https://login.xero.com/identity/connect/authorize",
+        "https://identity.xero.com/connect/token",
+        "https://identity.xero.com/connect/revocation",
+        "https://api.xero.com",
+    ),
+}
+OAUTH_APP_SANDBOX_PATHS = {
+    "stripe": (
+        "/stripe-connect/oauth/authorize",
+        "/stripe-connect/oauth/token",
+        "/stripe-connect/oauth/deauthorize",
+        "",
+    ),
+    "slack": (
+        "/slack/oauth/v2/authorize",
+        "/slack/api/oauth.v2.access",
+        "/slack/api/auth.revoke",
+        "/slack/api",
+    ),
+    "quickbooks": (
+        "/intuit/connect/oauth2",
+        "/intuit/oauth2/v1/tokens/bearer",
+        "/intuit/oauth2/v1/tokens/revoke",
+        "/intuit",
+    ),
+    "xero": (
+        "/xero/identity/connect/authorize",
+        "/xero/identity/connect/token",
+        "/xero/identity/connect/revocation",
+        "/xero",
+    ),
+}
+# The sandbox's registered app per service: (client id, client secret); production refuses them.
+SANDBOX_OAUTH_APPS = {
+    "stripe": ("ca_fingate_sandbox", "sk_test_fingate_connect_sandbox"),
+    "slack": ("1000000000.2000000000", "fingate_slack_sandbox_secret"),
+    "quickbooks": ("ABfingateSandboxQuickBooksClient", "fingate_intuit_sandbox_secret"),
+    "xero": ("FINGATESANDBOXXEROCLIENT00000000", "fingate_xero_sandbox_secret"),
+}
+
+
+def oauth_app_env(sandbox_url: str) -> dict[str, str]:
+    """The environment that points every OAuth app's endpoints at the sandbox at `sandbox_url`
+    (the devstack and the tests, whose sandbox listens elsewhere than the default)."""
+    return {
+        f"{OAUTH_APP_ENV[service]}_{name.upper()}": sandbox_url + path
+        for service, paths in OAUTH_APP_SANDBOX_PATHS.items()
+        for name, path in zip(OAUTH_APP_ENDPOINTS, paths, strict=True)
+    }
+
+
 # Local development only: encrypts provider tokens and account numbers at rest. Production
 # refuses it (see Settings.check); ENCRYPTION_KEYS lists real keys, newest first.
 DEV_ENCRYPTION_KEY = "ZmluZ2F0ZS1sb2NhbC1kZXYta2V5LW5vdC1zZWNyZXQ="
@@ -66,6 +147,44 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class OAuthApp:
+    """An integrations-hub service's OAuth app: where to send the user, where to trade codes,
+    where to revoke ("" when the service has no revocation endpoint), its API, our client."""
+
+    service: str
+    authorize_url: str
+    token_url: str
+    revoke_url: str
+    api_base: str
+    client_id: str
+    client_secret: str
+
+
+_CREDS = ("client_id", "client_secret")
+
+
+def _oauth_apps(env: dict[str, str], app_env: str) -> dict[str, str]:
+    """Settings fields of every OAuth app: production's hosts and no credentials in
+    production, the sandbox's endpoints and app elsewhere; each overridable by its variable."""
+    out = {}
+    for service, prefix in OAUTH_APP_ENV.items():
+        if app_env == "production":
+            defaults = (*OAUTH_APP_PRODUCTION[service], "", "")
+        else:
+            paths = OAUTH_APP_SANDBOX_PATHS[service]
+            defaults = (
+                *(SANDBOX_PAYMENTS_API_BASE + p for p in paths),
+                *SANDBOX_OAUTH_APPS[service],
+            )
+        for name, default in zip((*OAUTH_APP_ENDPOINTS, *_CREDS), defaults, strict=True):
+            value = env.get(f"{prefix}_{name.upper()}") or default
+            out[f"{prefix.lower()}_{name}"] = (
+                value.rstrip("/") if name != "client_secret" else value
+            )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     app_env: str
     grpc_host: str
@@ -107,6 +226,32 @@ class Settings:
     # The crypto portfolio provider (Zerion's API; the sandbox's /zerion outside production).
     zerion_api_base: str = SANDBOX_PAYMENTS_API_BASE + "/zerion"
     zerion_api_key: str = SANDBOX_ZERION_API_KEY
+    # The integrations hub's OAuth apps (server/providers/apps): each service's endpoints and
+    # credentials, production's hosts in production and the sandbox elsewhere (oauth_app()).
+    stripe_connect_authorize_url: str = ""
+    stripe_connect_token_url: str = ""
+    stripe_connect_revoke_url: str = ""
+    stripe_connect_api_base: str = ""
+    stripe_connect_client_id: str = ""
+    stripe_connect_client_secret: str = ""
+    slack_authorize_url: str = ""
+    slack_token_url: str = ""
+    slack_revoke_url: str = ""
+    slack_api_base: str = ""
+    slack_client_id: str = ""
+    slack_client_secret: str = ""
+    quickbooks_authorize_url: str = ""
+    quickbooks_token_url: str = ""
+    quickbooks_revoke_url: str = ""
+    quickbooks_api_base: str = ""
+    quickbooks_client_id: str = ""
+    quickbooks_client_secret: str = ""
+    xero_authorize_url: str = ""
+    xero_token_url: str = ""
+    xero_revoke_url: str = ""
+    xero_api_base: str = ""
+    xero_client_id: str = ""
+    xero_client_secret: str = ""
     # The portfolio provider's circuit breaker: opens after this many failed calls in a row
     # (each already retried), stays open this long.
     provider_breaker_threshold: int = 5
@@ -154,6 +299,12 @@ class Settings:
     def is_production(self) -> bool:
         return self.app_env == "production"
 
+    def oauth_app(self, service: str) -> OAuthApp:
+        """One integrations-hub service's OAuth endpoints and credentials."""
+        prefix = OAUTH_APP_ENV[service].lower()
+        values = [getattr(self, f"{prefix}_{name}") for name in (*OAUTH_APP_ENDPOINTS, *_CREDS)]
+        return OAuthApp(service, *values)
+
     def check(self) -> None:
         """Refuse settings that must not reach production."""
         if self.app_env not in _MODES:
@@ -192,6 +343,10 @@ class Settings:
                 raise ConfigError("PLAID_SECRET must be a real secret in production")
             if self.zerion_api_key == SANDBOX_ZERION_API_KEY:
                 raise ConfigError("ZERION_API_KEY must be a real key in production")
+            for service, (_, sandbox_secret) in SANDBOX_OAUTH_APPS.items():
+                if self.oauth_app(service).client_secret == sandbox_secret:
+                    name = OAUTH_APP_ENV[service]
+                    raise ConfigError(f"{name}_CLIENT_SECRET must be a real secret in production")
             if len(self.edge_token) < 32:
                 raise ConfigError("EDGE_TOKEN must be at least 32 random characters in production")
 
@@ -393,6 +548,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         ).rstrip("/"),
         zerion_api_key=e.get("ZERION_API_KEY")
         or ("" if app_env == "production" else SANDBOX_ZERION_API_KEY),
+        **_oauth_apps(e, app_env),
         provider_breaker_threshold=_int(e, "PROVIDER_BREAKER_THRESHOLD", 5),
         provider_breaker_open_s=_float(e, "PROVIDER_BREAKER_OPEN_SECONDS", 60.0),
         provider_timeout_s=_float(e, "PROVIDER_TIMEOUT_SECONDS", 15.0),

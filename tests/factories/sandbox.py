@@ -6,7 +6,12 @@ from typing import Any
 
 import httpx
 
-from server.platform.config import SANDBOX_PLAID_CLIENT_ID, SANDBOX_PLAID_SECRET, Settings
+from server.platform.config import (
+    SANDBOX_PLAID_CLIENT_ID,
+    SANDBOX_PLAID_SECRET,
+    Settings,
+    oauth_app_env,
+)
 from tests.secrets import make_settings
 
 
@@ -16,7 +21,7 @@ def settings_for(sandbox_url: str, **env: str) -> Settings:
         TELLER_API_BASE=f"{sandbox_url}/teller",
         ZERION_API_BASE=f"{sandbox_url}/zerion",
         RATES_API_BASE=f"{sandbox_url}/rates",
-        **env,
+        **{**oauth_app_env(sandbox_url), **env},
     )
 
 
