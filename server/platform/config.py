@@ -168,6 +168,7 @@ def _oauth_apps(env: dict[str, str], app_env: str) -> dict[str, str]:
     production, the sandbox's endpoints and app elsewhere; each overridable by its variable."""
     out = {}
     for service, prefix in OAUTH_APP_ENV.items():
+        defaults: tuple[str, ...]
         if app_env == "production":
             defaults = (*OAUTH_APP_PRODUCTION[service], "", "")
         else:

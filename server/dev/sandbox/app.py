@@ -7,16 +7,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from server.dev.sandbox import plaid, rates, stripe, teller, zerion
+from server.dev.sandbox import apps_data, oauth_apps, plaid, rates, stripe, teller, zerion
 
 # Each provider's routes live under its own API's paths (Stripe: /v1/..., Plaid: /plaid/...,
-# Teller: /teller/..., Zerion: /zerion/...); add new providers here.
+# Teller: /teller/..., Zerion: /zerion/..., the integrations hub's OAuth apps under
+# /stripe-connect, /slack, /intuit and /xero); add new providers here.
 PROVIDERS: list[list[BaseRoute]] = [
     stripe.ROUTES,
     plaid.ROUTES,
     teller.ROUTES,
     zerion.ROUTES,
     rates.ROUTES,
+    oauth_apps.ROUTES,
+    apps_data.ROUTES,
 ]
 
 
