@@ -64,3 +64,20 @@ class Knobs:
         response = self.client.post("/zerion/_sandbox/settings", json=settings)
         assert response.status_code == 200, response.text
         return response.json()
+
+    def apps(self, service: str, **settings: Any) -> dict[str, Any]:
+        """server/dev/sandbox/oauth_apps.py's knob: token lifetime, denied authorizes,
+        expire_all, faults; answers `token_calls` per grant type too."""
+        response = self.client.post(
+            "/apps/_sandbox/settings", json={"service": service, **settings}
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def apps_data(self, service: str, account_id: str, **change: Any) -> dict[str, Any]:
+        """server/dev/sandbox/apps_data.py's knob: an account's volume, new, modified and
+        deleted records (`kind=` the provider's name)."""
+        body = {"service": service, "account_id": account_id, **change}
+        response = self.client.post("/apps/_sandbox/data", json=body)
+        assert response.status_code == 200, response.text
+        return response.json()

@@ -44,3 +44,23 @@ async def zerion(stack, zerion_key):
     )
     async with ZerionClient.from_settings(settings) as client:
         yield client
+
+
+@pytest.fixture
+async def apps_oauth(stack):
+    """The integrations hub's OAuth client on the sandbox; its breakers stay closed through
+    the fault tests' failures."""
+    from server.providers.apps import OAuthClient
+
+    client = OAuthClient(settings_for(stack.sandbox_url, PROVIDER_BREAKER_THRESHOLD="50"))
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def apps_data(stack):
+    from server.providers.apps import AppDataClient
+
+    client = AppDataClient(settings_for(stack.sandbox_url, PROVIDER_BREAKER_THRESHOLD="50"))
+    yield client
+    await client.aclose()
