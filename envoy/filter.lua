@@ -152,6 +152,8 @@ local FORWARDED = {
   ["authorization"] = true, ["cookie"] = true, ["x-organization-id"] = true,
   ["idempotency-key"] = true, ["x-request-id"] = true, ["content-type"] = true,
   ["content-length"] = true, ["te"] = true, ["user-agent"] = true,
+  -- The QuickBooks webhook's signature (verified by the server over the raw body).
+  ["intuit-signature"] = true,
   -- Envoy's own: the client's address, and the scheme its router matches routes with
   -- (without x-forwarded-proto no route matches at all).
   ["x-envoy-external-address"] = true, ["x-forwarded-proto"] = true,

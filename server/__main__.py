@@ -56,6 +56,8 @@ async def serve() -> None:
     await app.db.dispose()
     if app.payments is not None:
         await app.payments.close()
+    if app.oauth is not None:
+        await app.oauth.aclose()
 
 
 def main() -> int:

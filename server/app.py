@@ -11,6 +11,7 @@ from grpc_reflection.v1alpha import reflection
 
 from fingate.accounts.v1 import account_service_pb2, account_service_pb2_grpc
 from fingate.admin.v1 import admin_service_pb2, admin_service_pb2_grpc
+from fingate.apps.v1 import app_service_pb2, app_service_pb2_grpc
 from fingate.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
 from fingate.banking.v1 import (
     banking_service_pb2,
@@ -25,9 +26,13 @@ from fingate.networth.v1 import networth_service_pb2, networth_service_pb2_grpc
 from fingate.organizations.v1 import organization_service_pb2, organization_service_pb2_grpc
 from fingate.subscriptions.v1 import subscription_service_pb2, subscription_service_pb2_grpc
 from fingate.system.v1 import system_service_pb2, system_service_pb2_grpc
+from fingate.webhooks.v1 import webhook_service_pb2, webhook_service_pb2_grpc
 from server.accounts.servicer import AccountServicer
 from server.admin.domain import Admin
 from server.admin.servicer import AdminServicer
+from server.apps.domain import Apps
+from server.apps.servicer import AppServicer
+from server.apps.webhook_servicer import WebhookServicer
 from server.auth.authenticator import Authenticator
 from server.auth.domain import Auth
 from server.auth.servicer import AuthServicer
@@ -72,6 +77,7 @@ from server.platform.metrics.recorder import RequestMetrics
 from server.platform.ratelimit.accounts import AccountLimits
 from server.platform.ratelimit.limiter import Limiter, make_buckets, make_storage
 from server.platform.ratelimit.policy import Policy
+from server.providers.apps import OAuthClient
 from server.providers.rates import RatesClient
 from server.providers.registry import provider_for
 from server.subscriptions.domain import Subscriptions
@@ -90,6 +96,8 @@ SERVICE_MODULES = [
     account_service_pb2,
     banking_service_pb2,
     integration_service_pb2,
+    app_service_pb2,
+    webhook_service_pb2,
     crypto_service_pb2,
     networth_service_pb2,
 ]
@@ -105,6 +113,7 @@ class App:
     metrics: RequestMetrics
     payments: PaymentGateway | None = None
     streams: SyncStreams | None = None
+    oauth: OAuthClient | None = None
 
 
 def build(settings: Settings) -> App:
@@ -171,8 +180,15 @@ def build(settings: Settings) -> App:
     banking_service_pb2_grpc.add_BankingServiceServicer_to_server(
         BankingServicer(Banking(db, jobs, cache, vault, providers)), server
     )
+    # One OAuth client per process: it holds the providers' connection pools and breakers.
+    oauth = OAuthClient(settings)
+    apps = Apps(db, settings, vault, oauth, jobs)
+    app_service_pb2_grpc.add_AppServiceServicer_to_server(AppServicer(apps), server)
     integration_service_pb2_grpc.add_IntegrationServiceServicer_to_server(
-        IntegrationServicer(banking_api), server
+        IntegrationServicer(banking_api, apps), server
+    )
+    webhook_service_pb2_grpc.add_WebhookServiceServicer_to_server(
+        WebhookServicer(db, jobs, settings.quickbooks_webhook_verifier), server
     )
     # Sync progress reaches this process's streams through PostgreSQL LISTEN (plain asyncpg).
     streams = SyncStreams(
@@ -209,6 +225,7 @@ def build(settings: Settings) -> App:
         metrics=metrics,
         payments=payments,
         streams=streams,
+        oauth=oauth,
     )
 
 

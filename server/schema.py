@@ -2,6 +2,7 @@
 resolved (factories, benchmarks). A composition module: the platform (server/platform/db) does not
 import the domains; this imports them all."""
 
+from server.apps import models as _apps  # noqa: F401
 from server.auth import models as _auth  # noqa: F401
 from server.banking import models as _banking  # noqa: F401
 from server.budgets import models as _budgets  # noqa: F401

@@ -81,6 +81,7 @@ def stack():
         "RATE_LIMIT_GENERAL": "FREE=100000/minute,PRO=100000/minute,ULTIMATE=100000/minute",
         "RATE_LIMIT_WRITE": "FREE=100000/minute,PRO=100000/minute,ULTIMATE=100000/minute",
         **{f"RATE_LIMIT_{name}": "100000/minute" for name in ("API_READ", "PROVIDER_SYNC")},
+        **{f"RATE_LIMIT_APP_{name}": "100000/minute" for name in ("CONNECT", "SYNC", "OAUTH")},
         "REDIS_URL": "",
         # The crypto circuit-breaker test (tests/rest/crypto/test_sync.py) opens it in two
         # failed syncs and waits out three seconds, not the production minute.

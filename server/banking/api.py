@@ -16,11 +16,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol, cast
 
+from sqlalchemy import select
+
 from server.banking import account_store as store
 from server.banking import cache_keys as keys
 from server.banking.account_sync import CONNECTION_NOT_FOUND, AccountSync, SyncCounts
 from server.banking.connections import repository as connections
+from server.banking.connections.domain import delete_connection
 from server.banking.linking import PlaidAdapter, link_and_sync
+from server.banking.models import BankConnection
 from server.banking.services import BankingServices
 from server.platform.context import tenant
 from server.platform.errors import NotFound
@@ -31,6 +35,7 @@ __all__ = [
     "ACCOUNT_NOT_FOUND",
     "CONNECTION_NOT_FOUND",
     "AccountRecord",
+    "BankConnectionRecord",
     "BankingApi",
     "LinkedItem",
     "SyncCounts",
@@ -85,6 +90,16 @@ def account_lists_key(user_id: uuid.UUID | str) -> str:
     return keys.user_accounts(user_id)
 
 
+@dataclass(frozen=True, slots=True)
+class BankConnectionRecord:
+    id: uuid.UUID
+    provider: str  # PLAID, TELLER
+    status: str  # ACTIVE, DISCONNECTED, FAILED…
+    last_sync_at: dt.datetime | None
+    last_sync_status: str  # PENDING, SUCCESS, FAILED…
+    connected_at: dt.datetime
+
+
 @dataclass(eq=False)
 class BankingApi(BankingServices):
     def __post_init__(self) -> None:
@@ -108,6 +123,28 @@ class BankingApi(BankingServices):
                 s, org_id, connection_id=connection_id, active_only=active_only, subtype=subtype
             )
         return cast(list[AccountRecord], rows)
+
+    async def bank_connections(self, provider: str) -> list[BankConnectionRecord]:
+        """The organization's connections of one provider, newest first."""
+        async with tenant_transaction(self.db) as s:
+            rows = await s.execute(
+                select(BankConnection)
+                .where(
+                    BankConnection.organization_id == tenant().organization_id,
+                    BankConnection.provider == provider,
+                )
+                .order_by(BankConnection.created_at.desc())
+            )
+            return [
+                BankConnectionRecord(
+                    c.id, c.provider, c.status, c.last_sync_at, c.last_sync_status, c.created_at
+                )
+                for c in rows.scalars()
+            ]
+
+    async def delete_connection(self, connection_id: uuid.UUID) -> None:
+        """Deletes a connection as seed 000's DELETE does (ConnectionNotFound, Forbidden)."""
+        await delete_connection(self.db, self.cache, connection_id)
 
     async def get_account_or_raise(self, account_id: uuid.UUID) -> AccountRecord:
         """One of the organization's accounts; NotFound with ACCOUNT_NOT_FOUND otherwise."""

@@ -1,30 +1,65 @@
-"""Seed 004's integration providers ("Get Available Providers") and which of them connect.
+"""Seed 004's integration providers ("Get Available Providers") and what connecting each means.
 
 PLAID is a bank link: the public token from Plaid Link is exchanged for the item's access
 token, and the item becomes the same bank connection (with all its accounts) that the banking
-routes read. The document's other providers are refused for now, plainly.
+routes read. QUICKBOOKS is an app connection (server/apps): the code and state of the OAuth flow
+that `/api/integrations/oauth/quickbooks/authorize` started.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from server.platform.errors import FieldViolation, InvalidInput
 
-# Only PLAID connects in this version.
-DOCUMENTED = ("QUICKBOOKS", "PLAID")
-NAMES = {"PLAID": "Plaid", "QUICKBOOKS": "QuickBooks"}
+
+@dataclass(frozen=True, slots=True)
+class ProviderInfo:
+    provider: str
+    name: str
+    description: str
+    features: tuple[str, ...]
+    logo: str
+    auth_type: str = "oauth2"
+    webhook_support: bool = True
+    status: str = "active"
 
 
-def ensure_connectable(provider: str) -> None:
-    """InvalidInput on `provider`, saying why, unless it names PLAID."""
+PROVIDERS: dict[str, ProviderInfo] = {
+    p.provider: p
+    for p in (
+        ProviderInfo(
+            "QUICKBOOKS",
+            "QuickBooks Online",
+            "Sync invoices, bills, and business transactions",
+            ("invoices", "bills", "accounts", "customers"),
+            "https://static.fingate.dev/logos/quickbooks.svg",
+        ),
+        ProviderInfo(
+            "PLAID",
+            "Plaid",
+            "Connect bank and investment accounts",
+            ("banking", "investments", "transactions"),
+            "https://static.fingate.dev/logos/plaid.svg",
+        ),
+    )
+}
+# What each app connection status reads as in seed 004's upper-case vocabulary.
+STATUSES = {"pending": "PENDING", "connected": "ACTIVE", "expired": "EXPIRED", "error": "ERROR"}
+
+
+def connectable(provider: str) -> ProviderInfo:
+    """The provider `provider` names (any case); InvalidInput on `provider`, saying why,
+    otherwise."""
     name = provider.strip().upper()
     if name == "MX":
         raise _refuse("MX is coming soon and cannot be connected yet")
     if name == "TELLER":
         raise _refuse("Teller accounts are connected through POST /api/v1/banking/connect")
-    if name not in DOCUMENTED:
-        raise _refuse(f"must be one of {', '.join(DOCUMENTED)}")
-    if name != "PLAID":
-        raise _refuse(f"The {NAMES[name]} integration is not available yet")
+    found = PROVIDERS.get(name)
+    if found is None:
+        raise _refuse(f"must be one of {', '.join(PROVIDERS)}")
+    return found
 
 
 def _refuse(message: str) -> InvalidInput:

@@ -102,6 +102,8 @@ def oauth_app_env(sandbox_url: str) -> dict[str, str]:
 # Local development only: encrypts provider tokens and account numbers at rest. Production
 # refuses it (see Settings.check); ENCRYPTION_KEYS lists real keys, newest first.
 DEV_ENCRYPTION_KEY = "ZmluZ2F0ZS1sb2NhbC1kZXYta2V5LW5vdC1zZWNyZXQ="
+# Local development only: verifies QuickBooks webhooks (README names it; production refuses it).
+DEV_QUICKBOOKS_WEBHOOK_VERIFIER = "fingate-dev-quickbooks-verifier"
 _MODES = ("development", "test", "production")
 # Seed 004 "API Tiers" and "Rate Limit Tiers": per class, per plan (a class that does not
 # depend on the plan has one entry, ANY_PLAN). README.md lists the variables that override them.
@@ -118,6 +120,10 @@ RATE_LIMIT_DEFAULTS: dict[str, str] = {
     # which sign-in answers 429 until the window ends, and password-reset mails sent.
     "SIGN_IN_FAILURES": "10/15minutes",
     "RESET_MAIL": "3/hour",
+    # Seed 002 "Rate Limits": app connections created, syncs per connection, OAuth flows.
+    "APP_CONNECT": "5/minute",
+    "APP_SYNC": "10/minute",
+    "APP_OAUTH": "20/minute",
 }
 # Classes keyed per client address or per account, where no plan is known.
 _ADDRESS_CLASSES = frozenset({"AUTH", "SIGN_IN_FAILURES", "RESET_MAIL"})
@@ -213,6 +219,11 @@ class Settings:
     shutdown_grace_s: float
     version: str = "0.1.0"
     metrics_flush_s: float = 5.0
+    # App connections (server/apps): redirect URIs an OAuth flow may return to (exact URLs;
+    # outside production any path on APP_URL's origin too), and the QuickBooks webhook
+    # verifier token.
+    oauth_redirect_uris: tuple[str, ...] = ()
+    quickbooks_webhook_verifier: str = ""
     # Stripe-compatible payments API: the local sandbox outside production.
     payments_api_base: str = SANDBOX_PAYMENTS_API_BASE
     payments_api_key: str = SANDBOX_PAYMENTS_API_KEY
@@ -348,6 +359,8 @@ class Settings:
                 if self.oauth_app(service).client_secret == sandbox_secret:
                     name = OAUTH_APP_ENV[service]
                     raise ConfigError(f"{name}_CLIENT_SECRET must be a real secret in production")
+            if self.quickbooks_webhook_verifier == DEV_QUICKBOOKS_WEBHOOK_VERIFIER:
+                raise ConfigError("QUICKBOOKS_WEBHOOK_VERIFIER must be a real token in production")
             if len(self.edge_token) < 32:
                 raise ConfigError("EDGE_TOKEN must be at least 32 random characters in production")
 
@@ -506,6 +519,12 @@ def load(env: dict[str, str] | None = None) -> Settings:
         max_message_bytes=_int(e, "MAX_MESSAGE_BYTES", 1024 * 1024),
         app_url=e.get("APP_URL", "http://127.0.0.1:3000").rstrip("/"),
         invitation_ttl_s=_int(e, "INVITATION_TTL_SECONDS", 7 * 24 * 3600),
+        oauth_redirect_uris=tuple(
+            u.strip() for u in (e.get("OAUTH_REDIRECT_URIS") or "").split(",") if u.strip()
+        ),
+        # Unset in production, webhooks are refused (401): no request can be verified.
+        quickbooks_webhook_verifier=e.get("QUICKBOOKS_WEBHOOK_VERIFIER")
+        or ("" if app_env == "production" else DEV_QUICKBOOKS_WEBHOOK_VERIFIER),
         log_level=e.get("LOG_LEVEL", "INFO").upper(),
         shutdown_grace_s=float(e.get("SHUTDOWN_GRACE_SECONDS", "10")),
         metrics_flush_s=_float(e, "METRICS_FLUSH_SECONDS", 5.0),

@@ -62,6 +62,10 @@ def _simple(spec: ErrorSpec, message: str, details: dict[str, Any]) -> dict[str,
     if "retryAfter" in extra:
         body["retryAfter"] = extra.pop("retryAfter")
         extra.pop("limitReset", None)
+    errors = extra.pop("errors", None)
+    if isinstance(errors, list) and errors:
+        # The document's validation details name one field: the first violation.
+        extra = {**errors[0], **extra}
     if extra:
         body["details"] = extra
     return body

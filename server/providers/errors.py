@@ -15,6 +15,10 @@ a refused caller or an outage is told:
     PaymentMethodDeclined      INVALID_INPUT     -             400 "Payment method was declined"
     PaymentMethodRejected      INVALID_INPUT     -             400 "Payment method not found"
     UnsupportedProvider        UNSUPPORTED       -             400 naming the field
+    GrantRefused               INVALID_INPUT     (app: error)  400 "The provider refused the grant"
+    TokenRejected              REVOKED           (app: refresh) refused
+    AppUnavailable,
+    AppProviderError           OUTAGE            -             503 SERVICE_UNAVAILABLE, Retry-After
     PaymentsUnavailable        OUTAGE            -             503 SERVICE_UNAVAILABLE
     CircuitOpen                OUTAGE            -             503 PROVIDER_ERROR, details
                                                                {provider, retryAfter}: the
@@ -46,6 +50,12 @@ from server.platform.errors import (
     InvalidInput,
     ProviderFailure,
     ServiceUnavailable,
+)
+from server.providers.apps.types import (
+    AppProviderError,
+    AppUnavailable,
+    GrantRefused,
+    TokenRejected,
 )
 from server.providers.base import (
     AccessRevoked,
@@ -137,6 +147,12 @@ def _portfolio_outage(error: Exception) -> ServiceUnavailable:
 PORTFOLIO_UNAVAILABLE = "External service temporarily unavailable"
 
 
+def _app_outage(error: Exception) -> ServiceUnavailable:
+    """An integrations-hub provider's outage: 503 with its wait (the breaker's time left)."""
+    seconds = int(getattr(error, "retry_after", ServiceUnavailable.retry_after))
+    return ServiceUnavailable("The integration provider is unavailable", retry_after=seconds)
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     error: type[Exception]
@@ -165,6 +181,12 @@ ROWS: tuple[Row, ...] = (
         PaymentMethodRejected, Kind.INVALID_INPUT, refusal=Refusal(None, "Payment method not found")
     ),
     Row(UnsupportedProvider, Kind.UNSUPPORTED),
+    # An app's token endpoint refused a code or refresh token: connect again.
+    Row(GrantRefused, Kind.INVALID_INPUT, refusal=Refusal(None, "The provider refused the grant")),
+    # An app's data API refused the access token: refresh it, else connect again.
+    Row(TokenRejected, Kind.REVOKED),
+    Row(AppUnavailable, Kind.OUTAGE, outage=_app_outage),
+    Row(AppProviderError, Kind.OUTAGE, outage=_app_outage),
     # The payment provider's outage is the service's (SERVICE_UNAVAILABLE): PROVIDER_ERROR
     # names a bank aggregator.
     Row(PaymentsUnavailable, Kind.OUTAGE, outage=lambda _: ServiceUnavailable(UNAVAILABLE_MESSAGE)),

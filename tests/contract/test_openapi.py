@@ -151,13 +151,16 @@ def test_sign_up_is_public_201_with_required_body(doc: dict[str, Any]) -> None:
 
 def test_errors_reference_the_error_envelope(doc: dict[str, Any]) -> None:
     envelope = {"$ref": "#/components/schemas/fingate.common.v1.ErrorEnvelope"}
+    simple = {"$ref": "#/components/schemas/fingate.common.v1.SimpleError"}
     problem_services = {"AccountService"}  # ERROR_FORMAT_PROBLEM (seed 003)
+    simple_services = {"AppService"}  # ERROR_FORMAT_SIMPLE (seed 002)
     for path, _, op in operations(doc):
         content = op["responses"]["default"]["content"]
         if set(op["tags"]) & problem_services:
             assert set(content) == {"application/problem+json"}, path
             continue
-        assert content["application/json"]["schema"] == envelope
+        expected = simple if set(op["tags"]) & simple_services else envelope
+        assert content["application/json"]["schema"] == expected, path
     properties = doc["components"]["schemas"]["fingate.common.v1.ErrorEnvelope"]["properties"]
     assert {"success", "error", "code", "statusCode", "details"} <= set(properties)
 

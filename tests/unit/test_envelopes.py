@@ -3,7 +3,7 @@ from urllib.parse import unquote
 
 from fingate.common.v1 import options_pb2
 from server.platform.envelopes import encode_for_metadata, render_error
-from server.platform.errors import ERROR_TABLE, EmailAlreadyRegistered, RateLimited
+from server.platform.errors import ERROR_TABLE, EmailAlreadyRegistered, InvalidInput, RateLimited
 
 
 def test_mappr_envelope_without_details_has_no_details_key():
@@ -32,6 +32,26 @@ def test_financbase_429_carries_retry_after():
         request_id="r1",
     )
     assert json.loads(body) == {"success": False, "error": "Rate limit exceeded", "retryAfter": 60}
+
+
+def test_financbase_validation_details_name_the_first_field():
+    _, body = render_error(
+        options_pb2.ERROR_FORMAT_SIMPLE,
+        ERROR_TABLE[InvalidInput],
+        "Invalid integration configuration",
+        {
+            "errors": [
+                {"field": "service", "message": "Service not supported"},
+                {"field": "permissions", "message": "too many"},
+            ]
+        },
+        request_id="r1",
+    )
+    assert json.loads(body) == {
+        "success": False,
+        "error": "Invalid integration configuration",
+        "details": {"field": "service", "message": "Service not supported"},
+    }
 
 
 def test_problem_details_carry_trace_id():

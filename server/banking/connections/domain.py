@@ -77,6 +77,28 @@ def ensure_may_change(conn: BankConnection) -> None:
     raise Forbidden(NO_ACCESS)
 
 
+async def delete_connection(db: Database, cache: Cache, cid: uuid.UUID) -> None:
+    """Deletes one of the organization's connections with its accounts and transactions
+    (seed 000 cascade) and queues the grant's revocation at the provider; ConnectionNotFound
+    when it is not the organization's, Forbidden unless the caller owns it or the
+    organization."""
+    org_id = tenant().organization_id
+    async with UnitOfWork(db) as work:
+        s = work.session
+        conn = await repo.get(s, org_id, cid, lock=True)
+        if conn is None:
+            raise ConnectionNotFound()
+        ensure_may_change(conn)
+        owner, provider, sealed = conn.user_id, conn.provider, conn.access_token_sealed
+        await repo.delete_connection(s, cid)
+        job_id = await queue_revocation(
+            s, provider=provider, sealed_token=sealed, connection_id=cid
+        )
+        work.audit(target_id=cid, changes={"provider": provider, "revocation_job_id": job_id})
+        members = await keys.member_ids(s, org_id)
+        work.invalidate(cache, keys.after_connection_change(cid, owner, members))
+
+
 def provider_name(provider: str) -> str:
     return PROVIDER_NAMES.get(provider, provider.title())
 
@@ -174,19 +196,7 @@ class Connections:
             return await self._changed(work, conn, org_id)
 
     async def delete(self, connection_id: str) -> None:
-        cid = connection_id_of(connection_id)
-        org_id = tenant().organization_id
-        async with UnitOfWork(self.db) as work:
-            s = work.session
-            conn = await self._changeable(s, org_id, cid, lock=True)
-            owner, provider, sealed = conn.user_id, conn.provider, conn.access_token_sealed
-            await repo.delete_connection(s, cid)
-            job_id = await queue_revocation(
-                s, provider=provider, sealed_token=sealed, connection_id=cid
-            )
-            work.audit(target_id=cid, changes={"provider": provider, "revocation_job_id": job_id})
-            members = await keys.member_ids(s, org_id)
-            work.invalidate(self.cache, keys.after_connection_change(cid, owner, members))
+        await delete_connection(self.db, self.cache, connection_id_of(connection_id))
 
     async def _changed(
         self, work: UnitOfWork, conn: BankConnection, organization_id: uuid.UUID

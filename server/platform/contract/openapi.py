@@ -35,6 +35,7 @@ from server.platform.contract.openapi_schema import (
 
 PACKAGE_PREFIX = "fingate."
 ERROR_ENVELOPE = "fingate.common.v1.ErrorEnvelope"
+SIMPLE_ERROR = "fingate.common.v1.SimpleError"
 HTTP_BODY = "google.api.HttpBody"
 _VERBS = ("get", "put", "post", "delete", "patch")
 _VARIABLE = re.compile(r"\{([^}=]+)(?:=[^}]*)?\}")  # `{name}`, `{name=**}`, `{a.b=x/*}`
@@ -225,6 +226,8 @@ def _error_response(service: pb.ServiceDescriptorProto, schemas: SchemaBuilder) 
         else:
             schema = {"type": "object"}
         content = {"application/json": {"schema": schema}}
+    elif error_format == options_pb2.ERROR_FORMAT_SIMPLE and SIMPLE_ERROR in schemas.index.messages:
+        content = {"application/json": {"schema": schemas.ref(SIMPLE_ERROR, request=False)}}
     else:
         # No message describes these bodies yet: say which format, with an open object.
         doc = schemas.index.comment(f"{enum_name}.{format_name}")

@@ -39,6 +39,8 @@ TASK_MODULES = [
     "server.banking.connections.revocation",
     "server.crypto.sync",
     "server.networth.tasks",
+    "server.apps.sync",
+    "server.apps.webhooks",
 ]
 
 app = procrastinate.App(connector=PsycopgConnector(), import_paths=TASK_MODULES)

@@ -8,6 +8,8 @@ MAINTENANCE = "maintenance"
 BANK_SYNC = "bank-sync"
 # Portfolio provider syncs of crypto wallets (server/crypto/sync.py).
 CRYPTO_SYNC = "crypto-sync"
+# App connection syncs, token refreshes and QuickBooks webhook events (server/apps).
+APP_SYNC = "app-sync"
 
 # Known queues, in the order an admin reads them. A new queue is added here.
-ALL: tuple[str, ...] = (MAIL, BANK_SYNC, CRYPTO_SYNC, MAINTENANCE)
+ALL: tuple[str, ...] = (MAIL, BANK_SYNC, CRYPTO_SYNC, APP_SYNC, MAINTENANCE)

@@ -13,6 +13,9 @@ server/platform/contract/registry.py); the policy gives each class a limit and a
 | AUTH    | client address     | 10 per minute (brute-force protection)          |
 | API_READ      | user             | token bucket: 100, refilled 100 per minute (seed 003) |
 | PROVIDER_SYNC | user + provider  | token bucket: 10, refilled 5 per minute (seed 003)    |
+| APP_CONNECT   | user             | 5 per minute (seed 002 connection creation)           |
+| APP_SYNC      | user + connection| 10 per minute (seed 002 syncs, per connection)        |
+| APP_OAUTH     | user             | 20 per minute (seed 002 OAuth flows)                  |
 
 - The plan is the caller's current plan (the authenticator reads it from the database on every
   call), so a plan change applies from the next request. A plan change starts a fresh counter:

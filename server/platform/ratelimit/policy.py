@@ -13,10 +13,11 @@ from server.platform.config import ANY_PLAN, Settings, TokenBucketRate
 # Classes counted per client address; every other class is counted per user.
 ADDRESS_CLASSES = frozenset({"AUTH"})
 # Classes whose key needs what only the domain knows (the provider of the request's
-# connection): the interceptor leaves them to the servicer, which calls
+# connection; APP_SYNC: the app connection, once it is known to be the caller's): the
+# interceptor leaves them to the servicer, which calls
 # server.platform.ratelimit.deferred.charge once it knows
 # (server/platform/interceptors/rate_limit.py).
-DEFERRED_CLASSES = frozenset({"PROVIDER_SYNC"})
+DEFERRED_CLASSES = frozenset({"PROVIDER_SYNC", "APP_SYNC"})
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 

@@ -121,7 +121,6 @@ async def test_plaid__a_public_token_works_once(rest, stack):
 @pytest.mark.parametrize(
     ("provider", "phrase"),
     [
-        ("QUICKBOOKS", "not available yet"),
         ("MX", "coming soon"),
         ("TELLER", "/api/v1/banking/connect"),
         ("DROPBOX", "must be one of"),

@@ -16,6 +16,7 @@ from server.platform.errors import (
     ServiceUnavailable,
     spec_for,
 )
+from server.providers.apps import AppProviderError, AppUnavailable, GrantRefused, TokenRejected
 from server.providers.base import (
     AccessRevoked,
     InvalidCredentials,
@@ -48,6 +49,10 @@ EXPECTED = [
         True,
     ),
     (UnsupportedProvider("MX is coming soon"), Kind.UNSUPPORTED, None, False),
+    (GrantRefused("invalid_grant"), Kind.INVALID_INPUT, None, True),
+    (TokenRejected("401"), Kind.REVOKED, "FAILED", True),
+    (AppUnavailable("HTTP 503", retry_after=7), Kind.OUTAGE, None, False),
+    (AppProviderError("unexpected answer"), Kind.OUTAGE, None, False),
     (PaymentsUnavailable(), Kind.OUTAGE, None, False),
     (CircuitOpen(42), Kind.OUTAGE, None, False),
     (PortfolioUnavailable("HTTP 503"), Kind.OUTAGE, None, False),
@@ -99,6 +104,11 @@ def test_refused_credentials_the_caller_gave_are_its_bad_input_naming_the_field(
         assert [(v.field, v.message) for v in answer.violations] == [
             ("code", "was not accepted by the provider")
         ]
+
+
+def test_an_app_outage_carries_its_wait():
+    answer = translate(AppUnavailable("circuit open", retry_after=42), field="code")
+    assert isinstance(answer, ServiceUnavailable) and answer.retry_after == 42
 
 
 def test_refused_payment_methods_say_why_in_their_own_words():
