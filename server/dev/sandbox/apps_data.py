@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import random
 import re
 import uuid
@@ -50,7 +49,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from server.dev.sandbox.oauth_apps import Access, Fault, Unauthorized, authenticate, enter
+from server.dev.sandbox.oauth_apps import (
+    Access,
+    Fault,
+    Unauthorized,
+    authenticate,
+    enter,
+    json_object,
+)
 from server.dev.sandbox.oauth_apps import fault_response as _fault_response
 from server.dev.sandbox.responses import JSON
 
@@ -147,11 +153,8 @@ def rows(service: str, account: str, kind: str) -> list[Row]:
 
 
 async def data_knob(request: Request) -> Response:
-    try:
-        body = json.loads(await request.body())
-    except ValueError:
-        body = None
-    if not isinstance(body, dict) or body.get("service") not in KINDS:
+    body = await json_object(request)
+    if body.get("service") not in KINDS:
         return JSON({"error": f"service: one of {', '.join(KINDS)}"}, 422)
     service, account = body["service"], str(body.get("account_id") or "")
     if not account:

@@ -424,6 +424,15 @@ async def xero_connections(request: Request) -> Response:
     )
 
 
+async def json_object(request: Request) -> dict[str, Any]:
+    """A knob's JSON body; {} when it is not a JSON object."""
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
 # -- knobs -----------------------------------------------------------------------------------
 
 _INTS = {
@@ -452,11 +461,8 @@ async def settings(request: Request) -> Response:
         if service not in PROFILES:
             return JSON({"error": f"service: one of {', '.join(PROFILES)}"}, 422)
         return JSON(_shown(service))
-    try:
-        body = json.loads(await request.body())
-    except ValueError:
-        body = None
-    if not isinstance(body, dict) or body.get("service") not in PROFILES:
+    body = await json_object(request)
+    if body.get("service") not in PROFILES:
         return JSON({"error": f"A JSON object with service: one of {', '.join(PROFILES)}"}, 422)
     service = body["service"]
     for name, (low, high) in _INTS.items():
