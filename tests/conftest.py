@@ -69,6 +69,7 @@ def ports() -> Ports:
 @pytest.fixture(scope="session")
 def stack():
     shutil.rmtree(VAR / "mail", ignore_errors=True)
+    (VAR / "oauth-values.txt").unlink(missing_ok=True)
     env = {
         "JWT_SECRET": JWT_SECRET,
         "ADMIN_EMAIL": ADMIN["email"],

@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from server.platform.encryption import Vault
 from tests.conftest import ROOT, VAR
+from tests.factories.app_connections import OAUTH_NOTES
 from tests.logscan import scan
 from tests.secrets import ADMIN, JWT_SECRET, make_settings
 
@@ -42,20 +43,36 @@ def _mailed_tokens() -> dict[str, str]:
     return found
 
 
+# Sealed columns: provider access tokens, full account numbers, OAuth tokens and PKCE verifiers.
+_SEALED = (
+    "SELECT access_token_sealed FROM bank_connections UNION ALL "
+    "SELECT account_number_sealed FROM financial_accounts "
+    "WHERE account_number_sealed IS NOT NULL UNION ALL "
+    "SELECT access_token FROM app_connections WHERE access_token IS NOT NULL UNION ALL "
+    "SELECT refresh_token FROM app_connections WHERE refresh_token IS NOT NULL UNION ALL "
+    "SELECT code_verifier FROM app_oauth_states"
+)
+
+
 async def _provider_secrets(db) -> dict[str, str]:
     vault = Vault.from_settings(make_settings())
     found = {}
     async with db.read() as session:
-        rows = await session.execute(
-            text(
-                "SELECT access_token_sealed FROM bank_connections UNION ALL "
-                "SELECT account_number_sealed FROM financial_accounts "
-                "WHERE account_number_sealed IS NOT NULL"
-            )
-        )
-        for (sealed,) in rows:
+        for (sealed,) in await session.execute(text(_SEALED)):
             found[f"sealed value {len(found)}"] = sealed
             found[f"unsealed provider secret {len(found)}"] = vault.unseal(sealed)
+    return found
+
+
+def _oauth_values() -> dict[str, str]:
+    """The OAuth states and codes the tests walked the flows with
+    (tests/factories/app_connections.py notes them)."""
+    found = {}
+    for path in VAR.rglob(OAUTH_NOTES.name):
+        for line in path.read_text().splitlines():
+            kind, _, value = line.partition(" ")
+            if value:
+                found[f"OAuth {kind} {value[:6]}…"] = value
     return found
 
 
@@ -72,6 +89,7 @@ async def test_no_log_holds_a_secret(db):
         **_test_passwords(),
         **_mailed_tokens(),
         **await _provider_secrets(db),
+        **_oauth_values(),
     }
     logs = _logs()
     assert logs, f"no logs under {VAR}"

@@ -4,8 +4,10 @@ to an organization (row-level security); the user filter is the facade's own rul
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -15,6 +17,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.apps.models import AppConnection, AppRecord, SyncRun
 
 LISTED = ("pending", "connected", "expired", "error")
+
+
+def json_ready(value: Any) -> Any:
+    """A mapped document as JSON values: amounts (Decimal) as numbers. Money fits a double's
+    15 significant digits exactly, and jsonb keeps the number as written."""
+    return json.loads(json.dumps(value, default=_encode))
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 async def connection(
@@ -140,7 +156,7 @@ async def upsert_records(
                 "organization_id": organization_id,
                 "data_type": data_type,
                 "external_id": external_id,
-                "document": document,
+                "document": json_ready(document),
                 "provider_updated_at": updated,
                 "synced_at": now,
             }

@@ -12,11 +12,8 @@ be read.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import uuid
-from decimal import Decimal
-from typing import Any
 
 from procrastinate import JobContext
 from sqlalchemy import text
@@ -43,20 +40,6 @@ log = logging.getLogger("fingate.apps")
 STALE_AFTER = dt.timedelta(minutes=30)
 # Tokens expiring within this are refreshed by the scheduled job.
 REFRESH_AHEAD = dt.timedelta(minutes=10)
-
-
-def json_ready(value: Any) -> Any:
-    """A mapped document as JSON values: amounts (Decimal) as numbers. Money fits a double's
-    15 significant digits exactly, and jsonb keeps the number as written."""
-    return json.loads(json.dumps(value, default=_encode))
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 class _Dead(Exception):
@@ -96,7 +79,7 @@ async def _store(
             s,
             organization_id,
             cid,
-            [(r.data_type, r.external_id, json_ready(r.document), r.updated_at) for r in page],
+            [(r.data_type, r.external_id, r.document, r.updated_at) for r in page],
         )
 
 

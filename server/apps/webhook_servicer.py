@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
-from google.api import httpbody_pb2
 
 from fingate.webhooks.v1 import webhook_service_pb2 as pb
 from fingate.webhooks.v1 import webhook_service_pb2_grpc
@@ -24,12 +23,12 @@ class WebhookServicer(webhook_service_pb2_grpc.WebhookServiceServicer):
         self._verifier = verifier
 
     async def ReceiveQuickBooksEvent(
-        self, request: httpbody_pb2.HttpBody, context: Ctx
+        self, request: pb.ReceiveQuickBooksEventRequest, context: Ctx
     ) -> pb.ReceiveQuickBooksEventResponse:
         # The signature covers the bytes as sent: verified before they are even parsed.
         signature = current_call().header("intuit-signature")
-        webhooks.verify(request.data, signature, self._verifier)
-        await webhooks.receive(self._db, self._jobs, webhooks.parse(request.data))
+        webhooks.verify(request.body.data, signature, self._verifier)
+        await webhooks.receive(self._db, self._jobs, webhooks.parse(request.body.data))
         return pb.ReceiveQuickBooksEventResponse(
             success=True, data=pb.WebhookReceipt(message="Webhook processed successfully")
         )

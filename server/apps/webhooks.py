@@ -26,7 +26,6 @@ from sqlalchemy.dialects.postgresql import insert
 
 from server.apps import repository as repo
 from server.apps.models import QuickBooksEvent
-from server.apps.sync import json_ready
 from server.platform.db.database import Database
 from server.platform.encryption import Vault
 from server.platform.errors import FieldViolation, InvalidInput, Unauthenticated
@@ -222,7 +221,7 @@ async def _apply(
                         (
                             record.data_type,
                             record.external_id,
-                            json_ready(record.document),
+                            record.document,
                             record.updated_at,
                         )
                     ],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,6 +16,16 @@ from sqlalchemy import text
 from tests.rest.client import bearer, call
 
 APP_CALLBACK = "http://127.0.0.1:3000/integrations/callback"
+# Every state and code a flow here saw, for tests/test_logs_hold_no_secrets.py.
+OAUTH_NOTES = Path(__file__).resolve().parents[2] / "var" / "test" / "oauth-values.txt"
+
+
+def _note(**values: str) -> None:
+    OAUTH_NOTES.parent.mkdir(parents=True, exist_ok=True)
+    with OAUTH_NOTES.open("a") as notes:
+        for kind, value in values.items():
+            if value:
+                notes.write(f"{kind} {value}\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +55,7 @@ def follow(auth_url: str) -> Redirect:
     location = response.headers["location"]
     parts = urlsplit(location)
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    _note(state=query.get("state", ""), code=query.get("code", ""))
     return Redirect(f"{parts.scheme}://{parts.netloc}{parts.path}", query)
 
 

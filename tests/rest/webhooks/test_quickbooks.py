@@ -11,6 +11,7 @@ import json
 import time
 import uuid
 
+import httpx
 import pytest
 from sqlalchemy import text
 
@@ -148,3 +149,22 @@ def test_a_signed_body_that_is_no_notification_is_400(rest):
         response = post(rest, body, sign(body))
         assert response.status_code == 400, (body, response.text)
         assert_mappr_error(response.json(), code="INVALID_INPUT", status=400)
+
+
+async def test_a_burst_of_deliveries_is_answered_and_stored_once_each(rest, db, stack):
+    realm = f"realm-{uuid.uuid4().hex[:12]}"
+    bodies = [notification(realm, str(n), event_id=f"evt-{n}") for n in range(40)]
+    async with httpx.AsyncClient(base_url=stack.rest_url, timeout=30) as client:
+        responses = await asyncio.gather(
+            *(
+                client.post(
+                    PATH,
+                    content=body,
+                    headers={"Content-Type": "application/json", "intuit-signature": sign(body)},
+                )
+                for body in bodies + bodies
+            )
+        )
+    assert [r.status_code for r in responses] == [200] * 80
+    assert all(r.json() == RECEIVED for r in responses)
+    assert len(await events(db, realm)) == 40
