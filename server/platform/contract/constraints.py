@@ -134,6 +134,17 @@ def _past_date(value: str) -> str | None:
     return f"must be a past date after {EARLIEST_DATE}"
 
 
+def _upcoming_date(value: str) -> str | None:
+    if not value:
+        return None
+    date = parse_date(value)
+    if date is None:
+        return "must be a date in YYYY-MM-DD format"
+    if dt.datetime.now(dt.UTC).date() <= date <= LATEST_DATE:
+        return None
+    return f"must be today or a later date before {LATEST_DATE + dt.timedelta(days=1)}"
+
+
 def _date_or_time(value: str) -> str | None:
     if not value:
         return None
@@ -152,6 +163,7 @@ _PREDEFINED_STRING: dict[FieldDescriptor, Check] = {
     rules_pb2.not_blank: _not_blank,
     rules_pb2.date: _date,
     rules_pb2.past_date: _past_date,
+    rules_pb2.upcoming_date: _upcoming_date,
     rules_pb2.date_or_time: _date_or_time,
     rules_pb2.slug: lambda value: (
         None
