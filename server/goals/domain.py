@@ -1,9 +1,5 @@
-"""Goal use cases, in the organization the tenant interceptor resolved.
-
-Every use case that shows a goal first observes it (`_observe`): the amount is read from the
-source, the status and the milestones follow the completion rule (server/goals/derived.py),
-and the month's progress point is recorded, all in the transaction of the call.
-"""
+"""Goal use cases, in the organization the tenant interceptor resolved. Every use case that
+shows a goal first observes it (server/goals/observe.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.goals import derived, sources
+from server.goals import derived, observe
 from server.goals import repository as repo
 from server.goals.models import Goal, GoalMilestone
 from server.plans import limits
@@ -30,7 +26,6 @@ from server.platform.tenancy.session import tenant_transaction
 from server.platform.tenancy.unit_of_work import UnitOfWork
 
 GOAL_NOT_FOUND = "Goal not found"
-_SOURCE_NOT_FOUND = {"ACCOUNT": "Account not found", "WALLET": "Wallet not found"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +83,6 @@ class Listing:
     total: int
 
 
-def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
-
-
 def _goal_id(raw: str) -> uuid.UUID:
     """An id from the path; one that is no UUID names nothing that exists."""
     found = parse_id(raw)
@@ -127,60 +118,6 @@ def _source(v: Violations, data: NewGoal) -> tuple[str, uuid.UUID | None]:
     return source_type, source_id
 
 
-async def _source_amounts(s: AsyncSession, goals: list[Goal]) -> dict[uuid.UUID, Decimal]:
-    """Each goal's amount now: its source's, else (MANUAL, or a source since deleted) the
-    amount last stored."""
-    org = tenant().organization_id
-    by_type: dict[str, set[uuid.UUID]] = {"ACCOUNT": set(), "WALLET": set()}
-    for g in goals:
-        if g.source_id is not None:
-            by_type[g.source_type].add(g.source_id)
-    found = {
-        **await sources.account_balances(s, org, by_type["ACCOUNT"]),
-        **await sources.wallet_values(s, org, by_type["WALLET"]),
-    }
-    return {
-        g.id: found.get(g.source_id, g.current_amount) if g.source_id else g.current_amount
-        for g in goals
-    }
-
-
-async def _source_amount(s: AsyncSession, source_type: str, source_id: uuid.UUID) -> Decimal:
-    """A new goal's source amount; another organization's account or wallet is as unknown as
-    one that never existed."""
-    read = sources.account_balances if source_type == "ACCOUNT" else sources.wallet_values
-    found = await read(s, tenant().organization_id, {source_id})
-    if source_id not in found:
-        raise NotFound(_SOURCE_NOT_FOUND[source_type])
-    return found[source_id]
-
-
-async def _observe(
-    s: AsyncSession, goals: list[Goal], *, requested: str | None = None
-) -> list[Goal]:
-    """Brings each goal's amount, status and milestones up to date and records the month's
-    progress point; `requested` is the status a user asked for (one goal's update)."""
-    org = tenant().organization_id
-    amounts = await _source_amounts(s, goals)
-    out = []
-    for g in goals:
-        amount = amounts[g.id]
-        status = derived.status_after(
-            g.status, current=amount, target=g.target_amount, requested=requested
-        )
-        if amount != g.current_amount or status != g.status:
-            completed_at = g.completed_at if status == "COMPLETED" else None
-            if status == "COMPLETED" and completed_at is None:
-                completed_at = dt.datetime.now(dt.UTC)
-            g = await repo.update_goal(
-                s, g.id, current_amount=amount, status=status, completed_at=completed_at
-            )
-        out.append(g)
-    await repo.complete_milestones(s, org, [g.id for g in out])
-    await repo.record_progress(s, org, _today(), {g.id: g.current_amount for g in out})
-    return out
-
-
 def _view(
     goal: Goal,
     milestones: list[GoalMilestone] | None = None,
@@ -193,7 +130,7 @@ def _view(
             target=goal.target_amount,
             current=current,
             target_date=goal.target_date,
-            today=_today(),
+            today=observe.today(),
         ),
         [
             MilestoneView(
@@ -229,7 +166,7 @@ class Goals:
                 s, organization_id=t.organization_id, plan_code=t.plan, resource=GOALS.name
             )
             if source_id is not None:
-                current = await _source_amount(s, source_type, source_id)
+                current = await observe.source_amount(s, source_type, source_id)
             goal = await repo.add_goal(
                 s,
                 organization_id=t.organization_id,
@@ -245,7 +182,7 @@ class Goals:
                 source_id=source_id,
             )
             await repo.replace_milestones(s, goal, milestones)
-            (goal,) = await _observe(s, [goal])
+            (goal,) = await observe.observe(s, [goal])
             work.audit(target_id=goal.id)
             return _view(goal)
 
@@ -258,7 +195,7 @@ class Goals:
             goals = await repo.list_goals(s, tenant().organization_id)
             # Status follows the amounts just observed, so the filters apply after it; an
             # organization's goals are few (the plan caps them).
-            goals = await _observe(s, goals)
+            goals = await observe.observe(s, goals)
         matched = [
             g
             for g in goals
@@ -273,7 +210,7 @@ class Goals:
             goal = await repo.get_goal(s, tenant().organization_id, gid, lock=True)
             if goal is None:
                 raise NotFound(GOAL_NOT_FOUND)
-            (goal,) = await _observe(s, [goal])
+            (goal,) = await observe.observe(s, [goal])
             milestones = await repo.milestones_of(s, gid)
             return _view(goal, milestones, await repo.progress_of(s, gid))
 
@@ -290,7 +227,7 @@ class Goals:
             if milestones:
                 await repo.replace_milestones(s, goal, milestones)
             requested = change.status.upper() if change.status else None
-            (goal,) = await _observe(s, [goal], requested=requested)
+            (goal,) = await observe.observe(s, [goal], requested=requested)
             work.audit(target_id=gid, changes={k: str(val) for k, val in fields.items()} or None)
             return _view(goal)
 
