@@ -21,6 +21,7 @@ from fingate.banking.v1 import (
 )
 from fingate.budgets.v1 import budget_service_pb2, budget_service_pb2_grpc
 from fingate.crypto.v1 import crypto_service_pb2, crypto_service_pb2_grpc
+from fingate.goals.v1 import goal_service_pb2, goal_service_pb2_grpc
 from fingate.integrations.v1 import integration_service_pb2, integration_service_pb2_grpc
 from fingate.networth.v1 import networth_service_pb2, networth_service_pb2_grpc
 from fingate.organizations.v1 import organization_service_pb2, organization_service_pb2_grpc
@@ -47,6 +48,8 @@ from server.budgets.servicer import BudgetServicer
 from server.crypto.domain import Wallets
 from server.crypto.servicer import CryptoServicer
 from server.crypto.stream import SyncStreams
+from server.goals.domain import Goals
+from server.goals.servicer import GoalServicer
 from server.integrations.servicer import IntegrationServicer
 from server.networth.domain import NetWorth
 from server.networth.servicer import NetWorthServicer
@@ -100,6 +103,7 @@ SERVICE_MODULES = [
     webhook_service_pb2,
     crypto_service_pb2,
     networth_service_pb2,
+    goal_service_pb2,
 ]
 
 
@@ -201,6 +205,7 @@ def build(settings: Settings) -> App:
     networth_service_pb2_grpc.add_NetWorthServiceServicer_to_server(
         NetWorthServicer(NetWorth(db, RatesClient.from_settings(settings))), server
     )
+    goal_service_pb2_grpc.add_GoalServiceServicer_to_server(GoalServicer(Goals(db)), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     if settings.grpc_reflection:

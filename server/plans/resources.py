@@ -57,6 +57,7 @@ TABLES = {
     "budgets": "budgets",
     "wallets": "crypto_wallets",
     "asset_accounts": "asset_accounts",
+    "goals": "goals",
 }
 
 BANK_ACCOUNTS = CountedResource(
@@ -80,10 +81,13 @@ ASSET_ACCOUNTS = CountedResource(
     label="Asset account",
 )
 
+GOALS = CountedResource(
+    name="goals", limit=lambda plan: plan.limits.max_goals, count=rows_of(TABLES["goals"])
+)
+
 CATALOG: dict[str, CountedResource] = {
-    r.name: r for r in (BANK_ACCOUNTS, BUDGETS, WALLETS, ASSET_ACCOUNTS)
+    r.name: r for r in (BANK_ACCOUNTS, BUDGETS, WALLETS, ASSET_ACCOUNTS, GOALS)
 }
 
-# Limits the plans already state for resources that have no table yet. The goals issue moves
-# its own into CATALOG above, with a counter over its model: goals (maxGoals).
-NOT_YET_COUNTED: tuple[str, ...] = ("goals",)
+# Limits the plans state for resources that have no table yet (none today).
+NOT_YET_COUNTED: tuple[str, ...] = ()

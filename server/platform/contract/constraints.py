@@ -111,27 +111,39 @@ def _empty_refused(value: str) -> str | None:
     return _REQUIRED if value == "" else None
 
 
-def _date(value: str) -> str | None:
-    if not value:
-        return None
-    date = parse_date(value)
-    if date is None:
-        return "must be a date in YYYY-MM-DD format"
-    return None if EARLIEST_DATE <= date <= LATEST_DATE else _OUT_OF_RANGE
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _date_within(
+    earliest: Callable[[], dt.date], latest: Callable[[], dt.date], message: str
+) -> Check:
+    """A `YYYY-MM-DD` date (empty means absent) from earliest() to latest(), both inclusive and
+    asked at each check: "today" moves."""
+
+    def check(value: str) -> str | None:
+        if not value:
+            return None
+        date = parse_date(value)
+        if date is None:
+            return "must be a date in YYYY-MM-DD format"
+        return None if earliest() <= date <= latest() else message
+
+    return check
 
 
 _OUT_OF_RANGE = f"must be between {EARLIEST_DATE} and {LATEST_DATE}"
-
-
-def _past_date(value: str) -> str | None:
-    if not value:
-        return None
-    date = parse_date(value)
-    if date is None:
-        return "must be a date in YYYY-MM-DD format"
-    if EARLIEST_DATE <= date < dt.datetime.now(dt.UTC).date():
-        return None
-    return f"must be a past date after {EARLIEST_DATE}"
+_date = _date_within(lambda: EARLIEST_DATE, lambda: LATEST_DATE, _OUT_OF_RANGE)
+_past_date = _date_within(
+    lambda: EARLIEST_DATE,
+    lambda: _today() - dt.timedelta(days=1),
+    f"must be a past date after {EARLIEST_DATE}",
+)
+_upcoming_date = _date_within(
+    _today,
+    lambda: LATEST_DATE,
+    f"must be today or a later date before {LATEST_DATE + dt.timedelta(days=1)}",
+)
 
 
 def _date_or_time(value: str) -> str | None:
@@ -152,6 +164,7 @@ _PREDEFINED_STRING: dict[FieldDescriptor, Check] = {
     rules_pb2.not_blank: _not_blank,
     rules_pb2.date: _date,
     rules_pb2.past_date: _past_date,
+    rules_pb2.upcoming_date: _upcoming_date,
     rules_pb2.date_or_time: _date_or_time,
     rules_pb2.slug: lambda value: (
         None

@@ -79,7 +79,9 @@ def _string(schema: Schema, rules: validate_pb2.StringRules) -> None:
     if rules.Extensions[rules_pb2.not_blank]:
         schema.setdefault("minLength", 1)
         schema["pattern"] = r"\S"
-    if rules.Extensions[rules_pb2.date] or rules.Extensions[rules_pb2.past_date]:
+    if any(
+        rules.Extensions[r] for r in (rules_pb2.date, rules_pb2.past_date, rules_pb2.upcoming_date)
+    ):
         schema["format"] = "date"
     if rules.Extensions[rules_pb2.phone]:
         schema["pattern"] = r"^[ ().-]*\+[ ().-]*[1-9]([ ().-]*[0-9]){6,14}[ ().-]*$"

@@ -16,6 +16,7 @@ from fingate.admin.v1 import admin_service_pb2 as admin
 from fingate.auth.v1 import auth_service_pb2 as auth
 from fingate.banking.v1 import banking_service_pb2 as banking
 from fingate.budgets.v1 import budget_service_pb2 as budgets
+from fingate.goals.v1 import goal_service_pb2 as goals
 from fingate.organizations.v1 import organization_service_pb2 as orgs
 from server.app import SERVICE_MODULES
 from server.platform.contract import constraints
@@ -83,6 +84,21 @@ def test_past_date_ends_yesterday():
     yesterday = (today - dt.timedelta(days=1)).isoformat()
     assert violations(auth.SignUpRequest(**VALID_SIGN_UP, date_of_birth=yesterday)) == []
     assert violations(auth.SignUpRequest(**VALID_SIGN_UP, date_of_birth=today.isoformat()))
+
+
+def test_upcoming_date_starts_today():
+    today = dt.datetime.now(dt.UTC).date()
+    valid = {"name": "Trip", "target_amount": 10}
+
+    def check(day: str) -> list[tuple[str, str]]:
+        return violations(goals.CreateGoalRequest(**valid, target_date=day))
+
+    assert check(today.isoformat()) == [] and check("2999-12-31") == []
+    late = "must be today or a later date before 3000-01-01"
+    assert check((today - dt.timedelta(days=1)).isoformat()) == [("targetDate", late)]
+    assert check("3000-01-01") == [("targetDate", late)]
+    assert check("2030-02-29") == [("targetDate", "must be a date in YYYY-MM-DD format")]
+    assert check("") == [("targetDate", "is required")]
 
 
 def test_pages_limits_and_choices_in_any_letter_case():

@@ -2,7 +2,7 @@
 records, and the QuickBooks webhook inbox
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-05 17:10:00
 """
 
@@ -14,7 +14,7 @@ from server.platform.db import rls
 from server.platform.db.rls import APP_ROLE
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Savings goals (seed 004 "Goals Endpoints")."""
