@@ -7,11 +7,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from server.dev.sandbox import apps_data, oauth_apps, plaid, rates, stripe, teller, zerion
+from server.dev.sandbox import apps_data, oauth_apps, plaid, rails, rates, stripe, teller, zerion
 
 # Each provider's routes live under its own API's paths (Stripe: /v1/..., Plaid: /plaid/...,
 # Teller: /teller/..., Zerion: /zerion/..., the integrations hub's OAuth apps under
-# /stripe-connect, /slack, /intuit and /xero); add new providers here.
+# /stripe-connect, /slack, /intuit and /xero, the payment rails under /ach and /swift); add new
+# providers here.
 PROVIDERS: list[list[BaseRoute]] = [
     stripe.ROUTES,
     plaid.ROUTES,
@@ -20,6 +21,7 @@ PROVIDERS: list[list[BaseRoute]] = [
     rates.ROUTES,
     oauth_apps.ROUTES,
     apps_data.ROUTES,
+    rails.ROUTES,
 ]
 
 
