@@ -99,6 +99,18 @@ def oauth_app_env(sandbox_url: str) -> dict[str, str]:
     }
 
 
+# Payment rails (server/providers/rails): the sandbox serves ACH under /ach and SWIFT under /swift
+# and knows any key starting `sk_rail_test_`; this is the one the devstack and tests use.
+RAIL_TYPES_WITH_API = ("ACH", "SWIFT")
+SANDBOX_RAIL_API_KEY = "sk_rail_test_fingate"
+SANDBOX_RAIL_KEY_PREFIX = "sk_rail_test_"
+
+
+def rail_env(sandbox_url: str) -> dict[str, str]:
+    """The environment that points the payment rails at the sandbox at `sandbox_url`."""
+    return {f"{rail}_API_BASE": f"{sandbox_url}/{rail.lower()}" for rail in RAIL_TYPES_WITH_API}
+
+
 # Local development only: encrypts provider tokens and account numbers at rest. Production
 # refuses it (see Settings.check); ENCRYPTION_KEYS lists real keys, newest first.
 DEV_ENCRYPTION_KEY = "ZmluZ2F0ZS1sb2NhbC1kZXYta2V5LW5vdC1zZWNyZXQ="
@@ -264,6 +276,12 @@ class Settings:
     xero_api_base: str = ""
     xero_client_id: str = ""
     xero_client_secret: str = ""
+    # Payment rails (server/providers/rails): the ACH and SWIFT APIs, the sandbox's /ach and
+    # /swift outside production and unset in production (an integration's config then gives
+    # `api_base`); the read timeout of a payment submit (a longer wait is an ambiguous outcome).
+    ach_api_base: str = SANDBOX_PAYMENTS_API_BASE + "/ach"
+    swift_api_base: str = SANDBOX_PAYMENTS_API_BASE + "/swift"
+    rail_timeout_s: float = 10.0
     # The portfolio provider's circuit breaker: opens after this many failed calls in a row
     # (each already retried), stays open this long.
     provider_breaker_threshold: int = 5
@@ -336,6 +354,8 @@ class Settings:
             raise ConfigError("METRICS_FLUSH_SECONDS must be between 0 and 3600")
         if self.job_stalled_after_s < 1 or self.job_concurrency < 1:
             raise ConfigError("JOB_STALLED_AFTER_SECONDS and JOB_CONCURRENCY must be at least 1")
+        if not 0 < self.rail_timeout_s <= 300:
+            raise ConfigError("RAIL_TIMEOUT_SECONDS must be above 0 and at most 300")
         if self.provider_breaker_threshold < 1 or not self.provider_breaker_open_s > 0:
             raise ConfigError(
                 "PROVIDER_BREAKER_THRESHOLD must be at least 1 and PROVIDER_BREAKER_OPEN_SECONDS"
@@ -569,6 +589,15 @@ def load(env: dict[str, str] | None = None) -> Settings:
         zerion_api_key=e.get("ZERION_API_KEY")
         or ("" if app_env == "production" else SANDBOX_ZERION_API_KEY),
         **_oauth_apps(e, app_env),
+        ach_api_base=(
+            e.get("ACH_API_BASE")
+            or ("" if app_env == "production" else SANDBOX_PAYMENTS_API_BASE + "/ach")
+        ).rstrip("/"),
+        swift_api_base=(
+            e.get("SWIFT_API_BASE")
+            or ("" if app_env == "production" else SANDBOX_PAYMENTS_API_BASE + "/swift")
+        ).rstrip("/"),
+        rail_timeout_s=_float(e, "RAIL_TIMEOUT_SECONDS", 10.0),
         provider_breaker_threshold=_int(e, "PROVIDER_BREAKER_THRESHOLD", 5),
         provider_breaker_open_s=_float(e, "PROVIDER_BREAKER_OPEN_SECONDS", 60.0),
         provider_timeout_s=_float(e, "PROVIDER_TIMEOUT_SECONDS", 15.0),

@@ -19,6 +19,15 @@ a refused caller or an outage is told:
     TokenRejected              REVOKED           (app: refresh) refused
     AppUnavailable,
     AppProviderError           OUTAGE            -             503 SERVICE_UNAVAILABLE, Retry-After
+    RailAuthFailed             INVALID_INPUT     -             400 "The banking integration refused
+                                                               the credentials"
+    UnknownAccount             INVALID_INPUT     -             400 "Account not found at the
+                                                               banking integration"
+    NotExecuted                INVALID_INPUT     -             400 "The payment was not executed"
+    Ambiguous                  OUTAGE            -             503 SERVICE_UNAVAILABLE (outcome
+                                                               unknown: being confirmed)
+    RailUnavailable,
+    RailError                  OUTAGE            -             503 SERVICE_UNAVAILABLE, Retry-After
     PaymentsUnavailable        OUTAGE            -             503 SERVICE_UNAVAILABLE
     CircuitOpen                OUTAGE            -             503 PROVIDER_ERROR, details
                                                                {provider, retryAfter}: the
@@ -70,6 +79,14 @@ from server.providers.payment_errors import (
     PaymentMethodDeclined,
     PaymentMethodRejected,
     PaymentsUnavailable,
+)
+from server.providers.rails.types import (
+    Ambiguous,
+    NotExecuted,
+    RailAuthFailed,
+    RailError,
+    RailUnavailable,
+    UnknownAccount,
 )
 from server.providers.registry import UnsupportedProvider
 from server.providers.zerion import AddressRejected, CircuitOpen, PortfolioUnavailable
@@ -153,6 +170,12 @@ def _app_outage(error: Exception) -> ServiceUnavailable:
     return ServiceUnavailable("The integration provider is unavailable", retry_after=seconds)
 
 
+def _rail_outage(error: Exception) -> ServiceUnavailable:
+    """A payment rail's outage: 503 with its wait (the breaker's time left, else a few s)."""
+    seconds = int(getattr(error, "retry_after", ServiceUnavailable.retry_after))
+    return ServiceUnavailable("The banking integration is unavailable", retry_after=seconds)
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     error: type[Exception]
@@ -187,6 +210,27 @@ ROWS: tuple[Row, ...] = (
     Row(TokenRejected, Kind.REVOKED),
     Row(AppUnavailable, Kind.OUTAGE, outage=_app_outage),
     Row(AppProviderError, Kind.OUTAGE, outage=_app_outage),
+    # The Flowlet gateway's rails (server/providers/rails): refused credentials, an account the
+    # rail does not know and a payment that certainly did not execute are the request's
+    # failure; a payment whose outcome is not known yet and an outage are 503.
+    Row(
+        RailAuthFailed,
+        Kind.INVALID_INPUT,
+        refusal=Refusal(None, "The banking integration refused the credentials"),
+    ),
+    Row(
+        UnknownAccount,
+        Kind.INVALID_INPUT,
+        refusal=Refusal(None, "Account not found at the banking integration"),
+    ),
+    Row(NotExecuted, Kind.INVALID_INPUT, refusal=Refusal(None, "The payment was not executed")),
+    Row(
+        Ambiguous,
+        Kind.OUTAGE,
+        outage=lambda _: ServiceUnavailable("The payment's outcome is being confirmed"),
+    ),
+    Row(RailUnavailable, Kind.OUTAGE, outage=_rail_outage),
+    Row(RailError, Kind.OUTAGE, outage=_rail_outage),
     # The payment provider's outage is the service's (SERVICE_UNAVAILABLE): PROVIDER_ERROR
     # names a bank aggregator.
     Row(PaymentsUnavailable, Kind.OUTAGE, outage=lambda _: ServiceUnavailable(UNAVAILABLE_MESSAGE)),

@@ -293,6 +293,15 @@ class PlaidProvider:
     async def _call(self, method: str, request: Any) -> dict[str, Any]:
         return await asyncio.to_thread(self._call_sync, method, request)
 
+    async def verify_keys(self) -> None:
+        """A cheap call that only the client id and secret authorize (Chase's institution
+        record, ins_3, known to every Plaid environment): InvalidCredentials when Plaid refuses
+        the keys, ProviderUnavailable when it cannot answer."""
+        request = InstitutionsGetByIdRequest(
+            institution_id="ins_3", country_codes=[CountryCode("US")]
+        )
+        await self._call("institutions_get_by_id", request)
+
     # -- BankProvider ----------------------------------------------------------------------
 
     async def accounts(self, access_token: str) -> list[ProviderAccount]:

@@ -240,6 +240,15 @@ class TellerProvider:
 
     # -- Teller-only -----------------------------------------------------------------------
 
+    async def institutions(self) -> list[Institution]:
+        """Teller's supported institutions (`GET /institutions`, no authentication): what
+        tells that Teller answers at all."""
+        async with httpx.AsyncClient(
+            base_url=self._base, timeout=self._timeout, headers={"Accept": "application/json"}
+        ) as client:
+            listed = await self._request(client, "GET", "/institutions") or []
+        return [Institution(id=i["id"], name=i.get("name") or i["id"]) for i in listed]
+
     async def link_from_enrollment(
         self,
         access_token: str,

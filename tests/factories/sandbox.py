@@ -11,6 +11,7 @@ from server.platform.config import (
     SANDBOX_PLAID_SECRET,
     Settings,
     oauth_app_env,
+    rail_env,
 )
 from tests.secrets import make_settings
 
@@ -21,7 +22,7 @@ def settings_for(sandbox_url: str, **env: str) -> Settings:
         TELLER_API_BASE=f"{sandbox_url}/teller",
         ZERION_API_BASE=f"{sandbox_url}/zerion",
         RATES_API_BASE=f"{sandbox_url}/rates",
-        **{**oauth_app_env(sandbox_url), **env},
+        **{**oauth_app_env(sandbox_url), **rail_env(sandbox_url), **env},
     )
 
 
@@ -79,5 +80,13 @@ class Knobs:
         deleted records (`kind=` the provider's name)."""
         body = {"service": service, "account_id": account_id, **change}
         response = self.client.post("/apps/_sandbox/data", json=body)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def rails(self, rail: str, **settings: Any) -> dict[str, Any]:
+        """server/dev/sandbox/rails.py's knob (`rail` "ach" or "swift"): refusals, faults
+        before and after a payment is recorded, status-lookup errors, latency, settlement,
+        down, reset; answers `payments` (count and idempotency key → payment id) too."""
+        response = self.client.post("/rails/_sandbox/settings", json={"rail": rail, **settings})
         assert response.status_code == 200, response.text
         return response.json()

@@ -31,7 +31,7 @@ from server.dev.devstack.readiness import (
 )
 from server.dev.devstack.smtp_sink import start_sink
 from server.dev.devstack.supervisor import Supervisor
-from server.platform.config import oauth_app_env
+from server.platform.config import oauth_app_env, rail_env
 from server.platform.db.rls import APP_ROLE
 from server.platform.jobs.conninfo import psycopg_conninfo
 
@@ -278,6 +278,7 @@ class Stack:
                 "ZERION_API_BASE": f"{self.sandbox_url}/zerion",
                 "RATES_API_BASE": f"{self.sandbox_url}/rates",
                 **oauth_app_env(self.sandbox_url),
+                **rail_env(self.sandbox_url),
             }
         )
 

@@ -2,9 +2,10 @@
 
 plaid-python reaches it with `host = <sandbox>/plaid`. Every request is a JSON POST carrying
 `client_id` and `secret` in the body or, as plaid-python sends them, in PLAID-CLIENT-ID /
-PLAID-SECRET headers (any non-empty pair; 400 INVALID_API_KEYS otherwise). Errors have Plaid's
-body `{error_type, error_code, error_message, display_message, request_id}` and status, and
-every answer also deserializes into plaid-python's models.
+PLAID-SECRET headers (any non-empty pair, except that the sandbox's own client id,
+config.SANDBOX_PLAID_CLIENT_ID, needs its own secret; 400 INVALID_API_KEYS otherwise). Errors
+have Plaid's body `{error_type, error_code, error_message, display_message, request_id}` and
+status, and every answer also deserializes into plaid-python's models.
 
 Plaid endpoints: `/sandbox/public_token/create`, `/item/public_token/exchange`,
 `/link/token/create`, `/accounts/get`, `/accounts/balance/get`, `/auth/get`, `/item/get`,
@@ -71,6 +72,7 @@ from starlette.routing import BaseRoute, Route
 
 from server.dev.sandbox import ledger
 from server.dev.sandbox.responses import JSON
+from server.platform.config import SANDBOX_PLAID_CLIENT_ID, SANDBOX_PLAID_SECRET
 
 # Plaid's sandbox institutions (ids as in Plaid's sandbox) and a few large banks.
 INSTITUTIONS: dict[str, dict[str, str]] = {
@@ -167,7 +169,8 @@ async def _body(request: Request) -> dict[str, Any]:
     # Plaid takes the keys in the body or, as plaid-python sends them, in headers.
     client_id = body.get("client_id") or request.headers.get("plaid-client-id")
     secret = body.get("secret") or request.headers.get("plaid-secret")
-    if not client_id or not secret:
+    known = client_id == SANDBOX_PLAID_CLIENT_ID
+    if not client_id or not secret or (known and secret != SANDBOX_PLAID_SECRET):
         raise _invalid("INVALID_API_KEYS", "invalid client_id or secret provided")
     return body
 

@@ -8,7 +8,8 @@ Endpoints: `GET /accounts`, `GET /accounts/{id}`, `GET /accounts/{id}/balances`,
 `GET /accounts/{id}/details` (account and routing numbers), `GET /accounts/{id}/transactions`
 (`count` and `from_id`: newest first; the page starts after the transaction `from_id`),
 `DELETE /accounts/{id}` (204; that account then answers 404) and `DELETE /accounts` (204:
-revokes the enrollment; every later call answers 403 `forbidden`).
+revokes the enrollment; every later call answers 403 `forbidden`). `GET /institutions` (no
+authentication, as Teller's) lists the institutions below.
 
 Data. Each token is one enrollment (id `enr_…` derived from the token) with a checking and a
 savings account at the enrollment's institution, and a deterministic history per account
@@ -333,6 +334,11 @@ async def configure(request: Request) -> JSON:
     )
 
 
+async def institutions(request: Request) -> Any:
+    products = ["verify", "balance", "transactions", "identity"]
+    return [{"id": i, "name": name, "products": products} for i, name in INSTITUTIONS.items()]
+
+
 def _endpoint(handler: Any) -> Any:
     async def endpoint(request: Request) -> Response:
         try:
@@ -349,6 +355,7 @@ def _endpoint(handler: Any) -> Any:
 
 
 ROUTES: list[BaseRoute] = [
+    Route("/teller/institutions", _endpoint(institutions), methods=["GET"]),
     Route("/teller/accounts", _endpoint(list_accounts), methods=["GET"]),
     Route("/teller/accounts", _endpoint(delete_accounts), methods=["DELETE"]),
     Route("/teller/accounts/{account_id}", _endpoint(get_account), methods=["GET"]),

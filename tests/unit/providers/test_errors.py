@@ -31,6 +31,14 @@ from server.providers.payment_errors import (
     PaymentMethodRejected,
     PaymentsUnavailable,
 )
+from server.providers.rails import (
+    Ambiguous,
+    NotExecuted,
+    RailAuthFailed,
+    RailError,
+    RailUnavailable,
+    UnknownAccount,
+)
 from server.providers.registry import UnsupportedProvider
 from server.providers.zerion import AddressRejected, CircuitOpen, PortfolioUnavailable
 
@@ -53,6 +61,12 @@ EXPECTED = [
     (TokenRejected("401"), Kind.REVOKED, "FAILED", True),
     (AppUnavailable("HTTP 503", retry_after=7), Kind.OUTAGE, None, False),
     (AppProviderError("unexpected answer"), Kind.OUTAGE, None, False),
+    (RailAuthFailed("401 unauthorized"), Kind.INVALID_INPUT, None, True),
+    (UnknownAccount("no such account"), Kind.INVALID_INPUT, None, True),
+    (NotExecuted("payment_refused"), Kind.INVALID_INPUT, None, True),
+    (Ambiguous("ReadTimeout"), Kind.OUTAGE, None, False),
+    (RailUnavailable("HTTP 503", retry_after=9), Kind.OUTAGE, None, False),
+    (RailError("idempotency_conflict"), Kind.OUTAGE, None, False),
     (PaymentsUnavailable(), Kind.OUTAGE, None, False),
     (CircuitOpen(42), Kind.OUTAGE, None, False),
     (PortfolioUnavailable("HTTP 503"), Kind.OUTAGE, None, False),
@@ -109,6 +123,22 @@ def test_refused_credentials_the_caller_gave_are_its_bad_input_naming_the_field(
 def test_an_app_outage_carries_its_wait():
     answer = translate(AppUnavailable("circuit open", retry_after=42), field="code")
     assert isinstance(answer, ServiceUnavailable) and answer.retry_after == 42
+
+
+def test_rail_failures_say_what_the_caller_can_do():
+    unavailable = translate(RailUnavailable("circuit open", retry_after=42), field="config")
+    assert isinstance(unavailable, ServiceUnavailable) and unavailable.retry_after == 42
+    unknown = translate(Ambiguous("ReadTimeout"), field="amount")
+    assert isinstance(unknown, ServiceUnavailable)
+    assert unknown.message == "The payment's outcome is being confirmed"
+    refused = translate(NotExecuted("payment_refused: Insufficient funds"), field="amount")
+    assert isinstance(refused, InvalidInput)
+    assert refused.message == "The payment was not executed"
+    assert [(v.field, v.message) for v in refused.violations] == [
+        ("amount", "The payment was not executed: payment_refused: Insufficient funds")
+    ]
+    credentials = translate(RailAuthFailed("unauthorized"), field="config")
+    assert credentials.message == "The banking integration refused the credentials"
 
 
 def test_refused_payment_methods_say_why_in_their_own_words():
