@@ -58,6 +58,8 @@ async def serve() -> None:
         await app.payments.close()
     if app.oauth is not None:
         await app.oauth.aclose()
+    if app.rails is not None:
+        await app.rails.aclose()
 
 
 def main() -> int:

@@ -21,6 +21,7 @@ from fingate.banking.v1 import (
 )
 from fingate.budgets.v1 import budget_service_pb2, budget_service_pb2_grpc
 from fingate.crypto.v1 import crypto_service_pb2, crypto_service_pb2_grpc
+from fingate.gateway.v1 import gateway_service_pb2, gateway_service_pb2_grpc
 from fingate.goals.v1 import goal_service_pb2, goal_service_pb2_grpc
 from fingate.integrations.v1 import integration_service_pb2, integration_service_pb2_grpc
 from fingate.networth.v1 import networth_service_pb2, networth_service_pb2_grpc
@@ -48,6 +49,8 @@ from server.budgets.servicer import BudgetServicer
 from server.crypto.domain import Wallets
 from server.crypto.servicer import CryptoServicer
 from server.crypto.stream import SyncStreams
+from server.gateway.domain import Gateway
+from server.gateway.servicer import GatewayServicer
 from server.goals.domain import Goals
 from server.goals.servicer import GoalServicer
 from server.integrations.servicer import IntegrationServicer
@@ -81,6 +84,7 @@ from server.platform.ratelimit.accounts import AccountLimits
 from server.platform.ratelimit.limiter import Limiter, make_buckets, make_storage
 from server.platform.ratelimit.policy import Policy
 from server.providers.apps import OAuthClient
+from server.providers.rails import Rails
 from server.providers.rates import RatesClient
 from server.providers.registry import provider_for
 from server.subscriptions.domain import Subscriptions
@@ -101,6 +105,7 @@ SERVICE_MODULES = [
     integration_service_pb2,
     app_service_pb2,
     webhook_service_pb2,
+    gateway_service_pb2,
     crypto_service_pb2,
     networth_service_pb2,
     goal_service_pb2,
@@ -118,6 +123,7 @@ class App:
     payments: PaymentGateway | None = None
     streams: SyncStreams | None = None
     oauth: OAuthClient | None = None
+    rails: Rails | None = None
 
 
 def build(settings: Settings) -> App:
@@ -181,8 +187,13 @@ def build(settings: Settings) -> App:
     account_service_pb2_grpc.add_AccountServiceServicer_to_server(
         AccountServicer(banking_api, cache), server
     )
+    # The banking gateway (internal callers) reads bank data through banking's public API.
+    rails = Rails(settings)
+    gateway = Gateway(db, settings, vault, rails, jobs, banking_api)
+    gateway_service_pb2_grpc.add_GatewayServiceServicer_to_server(GatewayServicer(gateway), server)
     banking_service_pb2_grpc.add_BankingServiceServicer_to_server(
-        BankingServicer(Banking(db, jobs, cache, vault, providers)), server
+        BankingServicer(Banking(db, jobs, cache, vault, providers), gateway.customer_accounts),
+        server,
     )
     # One OAuth client per process: it holds the providers' connection pools and breakers.
     oauth = OAuthClient(settings)
@@ -231,6 +242,7 @@ def build(settings: Settings) -> App:
         payments=payments,
         streams=streams,
         oauth=oauth,
+        rails=rails,
     )
 
 

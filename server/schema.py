@@ -7,6 +7,7 @@ from server.auth import models as _auth  # noqa: F401
 from server.banking import models as _banking  # noqa: F401
 from server.budgets import models as _budgets  # noqa: F401
 from server.crypto import models as _crypto  # noqa: F401
+from server.gateway import models as _gateway  # noqa: F401
 from server.goals import models as _goals  # noqa: F401
 from server.networth import models as _networth  # noqa: F401
 from server.organizations import models as _organizations  # noqa: F401

@@ -83,6 +83,9 @@ def stack():
         "RATE_LIMIT_WRITE": "FREE=100000/minute,PRO=100000/minute,ULTIMATE=100000/minute",
         **{f"RATE_LIMIT_{name}": "100000/minute" for name in ("API_READ", "PROVIDER_SYNC")},
         **{f"RATE_LIMIT_APP_{name}": "100000/minute" for name in ("CONNECT", "SYNC", "OAUTH")},
+        # A rail that stalls after taking a payment is timed out within a test's patience.
+        "RAIL_TIMEOUT_SECONDS": "3",
+        "GATEWAY_DEGRADED_MS": "1000",
         "REDIS_URL": "",
         # The crypto circuit-breaker test (tests/rest/crypto/test_sync.py) opens it in two
         # failed syncs and waits out three seconds, not the production minute.

@@ -7,6 +7,7 @@ tokens, sealed values, provider access tokens and full account numbers.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import unquote
@@ -15,6 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from server.platform.encryption import Vault
+from server.providers.rails import SECRET_KEYS
 from tests.conftest import ROOT, VAR
 from tests.factories.app_connections import OAUTH_NOTES
 from tests.logscan import scan
@@ -61,6 +63,13 @@ async def _provider_secrets(db) -> dict[str, str]:
         for (sealed,) in await session.execute(text(_SEALED)):
             found[f"sealed value {len(found)}"] = sealed
             found[f"unsealed provider secret {len(found)}"] = vault.unseal(sealed)
+        # Gateway integrations: their sealed configs and the secret keys in them.
+        configs = await session.execute(text("SELECT type, config FROM gateway_integrations"))
+        for kind, sealed in configs:
+            found[f"sealed gateway config {len(found)}"] = sealed
+            values = json.loads(vault.unseal(sealed))
+            for key in SECRET_KEYS[kind]:
+                found[f"gateway {kind} {key} {len(found)}"] = values[key]
     return found
 
 

@@ -41,7 +41,8 @@ def _escape_like(text: str) -> str:
 
 
 def _conditions(f: UserFilter) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = []
+    # Service principals are users only for bookkeeping: the user list is of people.
+    conds: list[ColumnElement[bool]] = [u.role != "SERVICE"]
     if f.role is not None:
         conds.append(u.role == f.role)
     if f.plan is not None:

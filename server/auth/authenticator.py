@@ -5,7 +5,7 @@ from __future__ import annotations
 from server.auth import repository as repo
 from server.auth.tokens import verify_access_token
 from server.platform.config import Settings
-from server.platform.context import Principal
+from server.platform.context import SERVICE_ROLE, Principal
 from server.platform.db.database import Database
 from server.platform.errors import Unauthenticated
 
@@ -30,4 +30,7 @@ class Authenticator:
         if row is None:
             raise Unauthenticated("Session has ended")
         email, role, plan = row
+        # A service principal's token is only ever its own kind, and a person's never one.
+        if claims.service != (role == SERVICE_ROLE):
+            raise Unauthenticated("Invalid token")
         return Principal(claims.user_id, claims.session_id, email, role, plan)

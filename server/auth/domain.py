@@ -18,7 +18,7 @@ from server.auth.resets import send_password_reset
 from server.auth.tokens import hash_token, issue_access_token, new_opaque_token
 from server.platform.common.validation import normalize_email, normalize_phone, parse_date
 from server.platform.config import Settings
-from server.platform.context import Principal
+from server.platform.context import SERVICE_ROLE, Principal
 from server.platform.db.database import Database
 from server.platform.errors import (
     EmailAlreadyRegistered,
@@ -126,7 +126,9 @@ class Auth:
         await self.account_limits.ensure_open(SIGN_IN_FAILURES, address)
         async with self.db.read() as s:
             user = await repo.get_user_by_email(s, address)
-        if not await verify_password(user.password_hash if user else None, password):
+        matched = await verify_password(user.password_hash if user else None, password)
+        # A service principal has no password anyone knows; refuse it here all the same.
+        if not matched or (user is not None and user.role == SERVICE_ROLE):
             await self.account_limits.count(SIGN_IN_FAILURES, address)
             raise InvalidCredentials()
         assert user is not None

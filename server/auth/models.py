@@ -21,7 +21,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from server.platform.common.ids import new_id
 from server.platform.db.base import Base, CreatedAt, UpdatedAt
 
-ROLES = ("USER", "PREMIUM", "ADMIN")
+# SERVICE: a service principal (server/gateway/principals.py), which cannot sign in.
+ROLES = ("USER", "PREMIUM", "ADMIN", "SERVICE")
 PLANS = ("FREE", "PRO", "ULTIMATE")
 
 

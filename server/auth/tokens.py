@@ -25,6 +25,8 @@ class AccessClaims:
 
     user_id: uuid.UUID
     session_id: uuid.UUID
+    # Issued to a service principal (the service audience), not to a person.
+    service: bool = False
 
 
 def issue_access_token(
@@ -36,13 +38,16 @@ def issue_access_token(
     role: str,
     plan: str,
     now: dt.datetime,
+    service: bool = False,
 ) -> tuple[str, dt.datetime]:
-    """A signed access token and its expiry (seed 004 "Token Structure", plus `sid`)."""
-    expires = now + dt.timedelta(seconds=settings.access_token_ttl_s)
+    """A signed access token and its expiry (seed 004 "Token Structure", plus `sid`); with
+    `service`, a service principal's: its own audience and lifetime."""
+    ttl = settings.service_token_ttl_s if service else settings.access_token_ttl_s
+    expires = now + dt.timedelta(seconds=ttl)
     claims = {
         "iss": settings.jwt_issuer,
         "sub": str(user_id),
-        "aud": settings.jwt_audience,
+        "aud": settings.service_jwt_audience if service else settings.jwt_audience,
         "exp": int(expires.timestamp()),
         "iat": int(now.timestamp()),
         "email": email,
@@ -62,7 +67,13 @@ _VERIFIED: LRUCache[tuple[str, ...], tuple[AccessClaims, float]] = LRUCache(maxs
 
 def verify_access_token(settings: Settings, token: str) -> AccessClaims:
     """Checks signature (HS256 only), issuer, audience and expiry; raises Unauthenticated."""
-    key = (token, settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience)
+    key = (
+        token,
+        settings.jwt_secret,
+        settings.jwt_issuer,
+        settings.jwt_audience,
+        settings.service_jwt_audience,
+    )
     found = _VERIFIED.get(key)
     if found is not None:
         claims, expires = found
@@ -80,11 +91,15 @@ def _verify(settings: Settings, token: str) -> tuple[AccessClaims, float]:
             token,
             settings.jwt_secret,
             algorithms=[ALGORITHM],
-            audience=settings.jwt_audience,
+            audience=[settings.jwt_audience, settings.service_jwt_audience],
             issuer=settings.jwt_issuer,
             options={"require": _REQUIRED},
         )
-        verified = AccessClaims(uuid.UUID(claims["sub"]), uuid.UUID(claims["sid"]))
+        verified = AccessClaims(
+            uuid.UUID(claims["sub"]),
+            uuid.UUID(claims["sid"]),
+            service=claims["aud"] == settings.service_jwt_audience,
+        )
         return verified, float(claims["exp"])
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("Token expired") from None

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol, cast
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from server.banking import account_store as store
 from server.banking import cache_keys as keys
@@ -36,6 +36,8 @@ __all__ = [
     "CONNECTION_NOT_FOUND",
     "AccountRecord",
     "BankConnectionRecord",
+    "CustomerAccount",
+    "CustomerTransaction",
     "BankingApi",
     "LinkedItem",
     "SyncCounts",
@@ -100,6 +102,34 @@ class BankConnectionRecord:
     connected_at: dt.datetime
 
 
+@dataclass(frozen=True, slots=True)
+class CustomerAccount:
+    """A bank account of a customer (a user), across every organization they linked it in."""
+
+    id: uuid.UUID
+    provider: str  # PLAID, TELLER
+    name: str
+    type: str  # CHECKING, SAVINGS, CREDIT_CARD…
+    currency: str
+    balance: Decimal
+    available_balance: Decimal | None
+    last_four: str | None
+    bank_name: str | None
+    holder_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerTransaction:
+    id: uuid.UUID
+    account_id: uuid.UUID
+    amount: Decimal  # negative = money out
+    currency: str
+    description: str
+    date: dt.datetime
+    pending: bool
+    merchant_name: str | None
+
+
 @dataclass(eq=False)
 class BankingApi(BankingServices):
     def __post_init__(self) -> None:
@@ -141,6 +171,37 @@ class BankingApi(BankingServices):
                 )
                 for c in rows.scalars()
             ]
+
+    async def customer_accounts(self, customer_id: uuid.UUID) -> list[CustomerAccount]:
+        """Every active account of a customer's connections, whatever the organization: for
+        internal callers only (the gateway), which the route's access rule ensures."""
+        async with self.db.read() as s:
+            rows = await s.execute(
+                text("SELECT * FROM fingate_customer_accounts(:c)"), {"c": customer_id}
+            )
+            return [CustomerAccount(*row) for row in rows.all()]
+
+    async def customer_transactions(
+        self,
+        account_id: uuid.UUID,
+        provider: str,
+        *,
+        start: dt.datetime | None,
+        end: dt.datetime | None,
+        limit: int,
+    ) -> list[CustomerTransaction]:
+        """An account's transactions, newest first, when it is one of `provider`'s; for
+        internal callers only."""
+        async with self.db.read() as s:
+            rows = await s.execute(
+                text(
+                    "SELECT * FROM fingate_account_transactions("
+                    "CAST(:a AS uuid), CAST(:p AS text), CAST(:s AS timestamptz),"
+                    " CAST(:e AS timestamptz), CAST(:n AS integer))"
+                ),
+                {"a": account_id, "p": provider, "s": start, "e": end, "n": limit},
+            )
+            return [CustomerTransaction(*row) for row in rows.all()]
 
     async def delete_connection(self, connection_id: uuid.UUID) -> None:
         """Deletes a connection as seed 000's DELETE does (ConnectionNotFound, Forbidden)."""

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
+from google.protobuf.struct_pb2 import Struct
 
 from fingate.banking.v1 import account_pb2, banking_service_pb2_grpc
 from fingate.banking.v1 import banking_service_pb2 as pb
 from server.banking import convert
 from server.banking.domain import Banking, Enrollment
 from server.banking.filters import account_filter, transaction_filter
+from server.platform.context import current_call
+from server.platform.errors import NotFound
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
+# The gateway's "accounts for a customer" (server/gateway/domain.py), wired by server/app.py so
+# banking does not import the gateway: a user id → (customer, accounts by integration) or None.
+CustomerAccounts = Callable[[str], Awaitable[tuple[Any, dict[str, Any]] | None]]
 
 
 def _enrollment(e: account_pb2.TellerEnrollment) -> Enrollment:
@@ -29,8 +36,9 @@ def _opt(request: Any, name: str) -> Any:
 
 
 class BankingServicer(banking_service_pb2_grpc.BankingServiceServicer):
-    def __init__(self, banking: Banking):
+    def __init__(self, banking: Banking, customer_accounts: CustomerAccounts | None = None):
         self._banking = banking
+        self._customer_accounts = customer_accounts
 
     async def PreviewAccounts(
         self, request: pb.PreviewAccountsRequest, context: Ctx
@@ -59,7 +67,24 @@ class BankingServicer(banking_service_pb2_grpc.BankingServiceServicer):
     async def GetAccount(
         self, request: pb.GetAccountRequest, context: Ctx
     ) -> pb.GetAccountResponse:
-        return convert.account(await self._banking.get_account(request.account_id))
+        # One route, two documents (DESIGN.md "Conflicts"): an account of the organization
+        # first; else, for an ADMIN or a service principal (no organization), a customer.
+        state = current_call()
+        if state.tenant is not None:
+            try:
+                return convert.account(await self._banking.get_account(request.account_id))
+            except NotFound:
+                if state.principal is None or state.principal.role != "ADMIN":
+                    raise
+        found = None
+        if self._customer_accounts is not None:
+            found = await self._customer_accounts(request.account_id)
+        if found is None:
+            raise NotFound("Bank account not found")
+        customer_id, accounts = found
+        grouped = Struct()
+        grouped.update(accounts)
+        return pb.GetAccountResponse(success=True, customer_id=str(customer_id), accounts=grouped)
 
     async def ListTransactions(
         self, request: pb.ListTransactionsRequest, context: Ctx

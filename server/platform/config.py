@@ -236,6 +236,12 @@ class Settings:
     # verifier token.
     oauth_redirect_uris: tuple[str, ...] = ()
     quickbooks_webhook_verifier: str = ""
+    # Service principals (server/gateway/principals.py): the audience of their tokens, which
+    # no user token carries, and how long a token lives.
+    service_jwt_audience: str = "fingate-internal"
+    service_token_ttl_s: int = 900
+    # A gateway integration whose check takes longer than this is DEGRADED.
+    gateway_degraded_ms: int = 2000
     # Stripe-compatible payments API: the local sandbox outside production.
     payments_api_base: str = SANDBOX_PAYMENTS_API_BASE
     payments_api_key: str = SANDBOX_PAYMENTS_API_KEY
@@ -348,6 +354,10 @@ class Settings:
                 )
         if not 0 < self.stream_heartbeat_s <= 300:
             raise ConfigError("STREAM_HEARTBEAT_SECONDS must be above 0 and at most 300")
+        if self.service_jwt_audience == self.jwt_audience:
+            raise ConfigError("SERVICE_JWT_AUDIENCE must differ from JWT_AUDIENCE")
+        if not 60 <= self.service_token_ttl_s <= 3600:
+            raise ConfigError("SERVICE_TOKEN_TTL_SECONDS must be between 60 and 3600")
         if not 1 <= self.cache_ttl_s <= 3600:
             raise ConfigError("CACHE_TTL_SECONDS must be between 1 and 3600")
         if not 0 < self.metrics_flush_s <= 3600:
@@ -543,6 +553,9 @@ def load(env: dict[str, str] | None = None) -> Settings:
             u.strip() for u in (e.get("OAUTH_REDIRECT_URIS") or "").split(",") if u.strip()
         ),
         # Unset in production, webhooks are refused (401): no request can be verified.
+        service_jwt_audience=e.get("SERVICE_JWT_AUDIENCE", "fingate-internal"),
+        service_token_ttl_s=_int(e, "SERVICE_TOKEN_TTL_SECONDS", 900),
+        gateway_degraded_ms=_int(e, "GATEWAY_DEGRADED_MS", 2000),
         quickbooks_webhook_verifier=e.get("QUICKBOOKS_WEBHOOK_VERIFIER")
         or ("" if app_env == "production" else DEV_QUICKBOOKS_WEBHOOK_VERIFIER),
         log_level=e.get("LOG_LEVEL", "INFO").upper(),

@@ -11,9 +11,16 @@ from typing import Any
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
 
+# The role of service principals: client-credentials callers of internal routes (a user row
+# that cannot sign in, server/gateway/principals.py).
+SERVICE_ROLE = "SERVICE"
+# Who may call an internal route that is not organization-scoped.
+INTERNAL_ROLES = frozenset({"ADMIN", SERVICE_ROLE})
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The authenticated caller: a user in a live session."""
+    """The authenticated caller: a user in a live session (or a service principal's token)."""
 
     user_id: uuid.UUID
     session_id: uuid.UUID

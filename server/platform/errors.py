@@ -6,6 +6,7 @@
     ├── InvalidToken              400 INVALID_TOKEN          (email or reset link)
     ├── ConnectionAlreadyExists   400 CONNECTION_ALREADY_EXISTS (seed 000 reconnect refusals)
     ├── ConnectionNotActive       400 CONNECTION_NOT_ACTIVE  (disconnect, account sync)
+    ├── PaymentFailed             400 PAYMENT_FAILED         (every rail refused; details.attempts)
     ├── Unauthenticated           401 UNAUTHORIZED
     │   └── InvalidCredentials    401 INVALID_CREDENTIALS
     ├── Forbidden                 403 FORBIDDEN
@@ -92,6 +93,12 @@ class ConnectionNotActive(DomainError):
     DISCONNECTED or FAILED."""
 
     message = "Connection is not active"
+
+
+class PaymentFailed(DomainError):
+    """No integration took a payment: each attempt certainly did not execute."""
+
+    message = "The payment could not be made through any integration"
 
 
 class Unauthenticated(DomainError):
@@ -208,6 +215,7 @@ ERROR_TABLE: dict[type[DomainError], ErrorSpec] = {
     ConnectionNotActive: ErrorSpec(
         grpc.StatusCode.FAILED_PRECONDITION, 400, "CONNECTION_NOT_ACTIVE"
     ),
+    PaymentFailed: ErrorSpec(grpc.StatusCode.FAILED_PRECONDITION, 400, "PAYMENT_FAILED"),
     Unauthenticated: ErrorSpec(grpc.StatusCode.UNAUTHENTICATED, 401, "UNAUTHORIZED"),
     InvalidCredentials: ErrorSpec(grpc.StatusCode.UNAUTHENTICATED, 401, "INVALID_CREDENTIALS"),
     Forbidden: ErrorSpec(grpc.StatusCode.PERMISSION_DENIED, 403, "FORBIDDEN"),

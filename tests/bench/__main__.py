@@ -14,7 +14,7 @@ from time import perf_counter
 import uvloop
 
 from server.dev.devstack.stack import Ports, Stack
-from tests.bench import banking, crypto, machine, networth, scenarios
+from tests.bench import banking, crypto, gateway, machine, networth, scenarios
 from tests.bench.cpu import CpuMeter
 from tests.bench.report import RunInfo, document, kept_comparisons, latest_run
 from tests.bench.stats import Result
@@ -46,7 +46,11 @@ def settle(mail_dir: Path, email: str, *, timeout: float = 10.0) -> None:
 def measure(
     stack: Stack, *, embedded_pg: bool, with_banking: bool
 ) -> tuple[
-    list[Result], banking.BankingReport | None, crypto.CryptoReport, networth.NetWorthReport
+    list[Result],
+    banking.BankingReport | None,
+    crypto.CryptoReport,
+    networth.NetWorthReport,
+    gateway.GatewayReport,
 ]:
     """Sign one user up, then run the one-client rows, the concurrent rows, the banking rows
     and the crypto rows."""
@@ -68,7 +72,9 @@ def measure(
     worth = networth.run(
         stack, target, meter, organization_id=org, user_id=user, health_p50_ms=health.p50_ms
     )
-    return results, report, coins, worth
+    _say("gateway rows")
+    gate = gateway.run(stack, meter)
+    return results, report, coins, worth, gate
 
 
 # The limiter still runs on every call (its cost is measured); its limits are out of reach.
@@ -98,7 +104,7 @@ def main() -> int:
         env={"JWT_SECRET": JWT_SECRET, **UNLIMITED},
         app_env="test",
     ) as stack:
-        results, bank, coins, worth = measure(
+        results, bank, coins, worth, gate = measure(
             stack,
             embedded_pg=database_url is None,
             with_banking=os.environ.get("BENCH_BANKING", "1") != "0",
@@ -117,7 +123,10 @@ def main() -> int:
         duration_s=perf_counter() - started,
     )
     extra = (
-        (banking.section(bank) if bank else "") + crypto.section(coins) + networth.section(worth)
+        (banking.section(bank) if bank else "")
+        + crypto.section(coins)
+        + networth.section(worth)
+        + gateway.section(gate)
     )
     print(latest_run(info, results) + extra)
     DOC.parent.mkdir(parents=True, exist_ok=True)
@@ -127,7 +136,8 @@ def main() -> int:
     bank_errors = bank is not None and any(
         row.fingate.errors or row.peer.errors for row in bank.lists
     )
-    return 1 if bank_errors or any(r.errors for r in results) else 0
+    gate_errors = gate.payments.errors or gate.keys != gate.stored
+    return 1 if bank_errors or gate_errors or any(r.errors for r in results) else 0
 
 
 if __name__ == "__main__":

@@ -22,6 +22,14 @@ from tests.conftest import RECORDED, ROOT
 EXAMPLES: dict[str, object] = json.loads(
     Path(__file__).with_name("documented_examples.json").read_text()
 )
+# Seed 001 writes its bodies as annotated pseudo-JSON ("string (e.g., …)", `(optional)`), which
+# extract_examples.py cannot read: its examples are transcribed here, optional keys left out
+# and name-keyed objects empty.
+for _key, _example in json.loads(
+    Path(__file__).with_name("documented_examples_flowlet.json").read_text()
+).items():
+    if EXAMPLES.get(_key) is None:
+        EXAMPLES[_key] = _example
 
 
 # Documented objects keyed by data, not by schema: their example keys are values (currencies,
@@ -96,6 +104,12 @@ def test_every_bound_route_answers_every_documented_key(request):
         if example is not None and (key.split(" ")[0], _shape(key.split(" ")[1])) in bound
     ]
     assert routes, "no bound route has a documented example"
+    # One route two documents describe (Mappr's account detail and Flowlet's customer
+    # accounts, DESIGN.md "Conflicts"): each answer is held against the example it fits best.
+    by_route: dict[tuple[str, str], list[object]] = {}
+    for key, example in routes:
+        method, template = key.split(" ", 1)
+        by_route.setdefault((method, _shape(template)), []).append(example)
     problems: list[str] = []
     for key, example in routes:
         method, template = key.split(" ", 1)
@@ -104,7 +118,16 @@ def test_every_bound_route_answers_every_documented_key(request):
         if not answers:
             problems.append(f"{key}: no test got a successful answer from it")
             continue
-        missing = sorted({m for body in answers for m in missing_keys(example, body)})
+        rivals = by_route[(method, _shape(template))]
+        fitting = [
+            body
+            for body in answers
+            if len(missing_keys(example, body)) == min(len(missing_keys(e, body)) for e in rivals)
+        ]
+        if not fitting:
+            problems.append(f"{key}: no answer of this document's shape")
+            continue
+        missing = sorted({m for body in fitting for m in missing_keys(example, body)})
         if missing:
             problems.append(f"{key}: missing {', '.join(missing)}")
     assert not problems, "\n".join(problems)

@@ -16,6 +16,7 @@ def test_the_creates_that_call_providers_or_start_billing_are_idempotent():
     registry = Registry.from_modules(SERVICE_MODULES)
     assert [s.path for s in registry.specs() if s.idempotent] == [
         "/fingate.banking.v1.BankingService/ConnectAccounts",
+        "/fingate.gateway.v1.GatewayService/InitiatePayment",
         "/fingate.integrations.v1.IntegrationService/ConnectIntegration",
         "/fingate.subscriptions.v1.SubscriptionService/Subscribe",
     ]

@@ -38,6 +38,8 @@ class MethodSpec:
     audit: tuple[str, str, str] | None = None
     # A request field that may carry the access token when the header is absent (EventSource).
     token_field: str | None = None
+    # Service principals may call it (and, without org_role, only they and ADMIN users).
+    internal: bool = False
 
     @property
     def endpoint(self) -> str:
@@ -144,6 +146,7 @@ class Registry:
                     request=method.input_type,
                     audit=_audit(opts.Extensions[options_pb2.audit]),
                     token_field=_token_field(method, access.token_field),
+                    internal=access.internal,
                 )
                 _check_idempotent(self._specs[path])
 

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 import grpc
 
-from server.platform.context import Principal, current_call
+from server.platform.context import INTERNAL_ROLES, SERVICE_ROLE, Principal, current_call
 from server.platform.contract.registry import MethodSpec, Registry
 from server.platform.errors import Forbidden
 from server.platform.interceptors.base import CallInterceptor
@@ -22,7 +22,9 @@ class Authenticator(Protocol):
 
 
 class AuthInterceptor(CallInterceptor):
-    """Every RPC needs a live session unless its contract says `public: true`."""
+    """Every RPC needs a live session unless its contract says `public: true`; service
+    principals reach only `internal` RPCs, and `internal` RPCs without an organization role
+    only service principals and ADMIN users."""
 
     def __init__(self, registry: Registry, authenticator: Authenticator):
         super().__init__(registry)
@@ -43,6 +45,11 @@ class AuthInterceptor(CallInterceptor):
                 token = getattr(request, spec.token_field, "")
                 authorization = f"Bearer {token}" if token else None
             state.principal = await self._authenticator.authenticate(authorization)
-            if spec.user_roles and state.principal.role not in spec.user_roles:
+            role = state.principal.role
+            if role == SERVICE_ROLE and not spec.internal:
+                raise Forbidden("Service principals may call internal routes only")
+            if spec.internal and spec.org_role is None and role not in INTERNAL_ROLES:
+                raise Forbidden("This route needs internal authentication")
+            if spec.user_roles and role not in spec.user_roles:
                 raise Forbidden()
         yield

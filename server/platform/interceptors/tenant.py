@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import grpc
 from asyncpg import Connection
 
-from server.platform.context import Tenant, current_call, principal
+from server.platform.context import SERVICE_ROLE, Tenant, current_call, principal
 from server.platform.contract.registry import ORG_ROLE_RANK, MethodSpec, Registry
 from server.platform.db.database import Database
 from server.platform.errors import Forbidden, NotFound
@@ -51,7 +51,8 @@ class TenantInterceptor(CallInterceptor):
     async def around(
         self, spec: MethodSpec, request: Any, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[None]:
-        if spec.org_role is not None:
+        # A service principal belongs to no organization: internal RPCs serve it without one.
+        if spec.org_role is not None and not (spec.internal and principal().role == SERVICE_ROLE):
             state = current_call()
             has_field = _FIELD in type(request).DESCRIPTOR.fields_by_name
             named = read_sources(

@@ -41,6 +41,7 @@ TASK_MODULES = [
     "server.networth.tasks",
     "server.apps.sync",
     "server.apps.webhooks",
+    "server.gateway.tasks",
 ]
 
 app = procrastinate.App(connector=PsycopgConnector(), import_paths=TASK_MODULES)
@@ -124,12 +125,14 @@ class JobQueue:
         *,
         queueing_lock: str | None = None,
         lock: str | None = None,
+        schedule_at: dt.datetime | None = None,
         **task_kwargs: Any,
     ) -> int | None:
         """Queues a job of `task`: its id, or None when its queueing lock has one waiting.
 
-        Jobs sharing a `lock` never run at the same time (procrastinate runs them in order)."""
-        deferrer = task.configure(queueing_lock=queueing_lock, lock=lock)
+        Jobs sharing a `lock` never run at the same time (procrastinate runs them in order);
+        `schedule_at` holds the job until then."""
+        deferrer = task.configure(queueing_lock=queueing_lock, lock=lock, schedule_at=schedule_at)
         try:
             job_id: int = await deferrer.defer_async(**task_kwargs)
         except AlreadyEnqueued:

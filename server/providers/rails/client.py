@@ -7,9 +7,10 @@ base URL). ACH and SWIFT authenticate with `Authorization: Bearer <api_key>` and
 originator the key acts for in `Originator-Id` (ACH: `originator_id`, SWIFT: `bic`).
 
 Reads (authenticate, probe, accounts, transactions, payment_status) are retried on a 5xx, a
-429, a timeout or a dropped connection and run inside a circuit breaker per rail endpoint
-(type and base URL; server/providers/resilience.py): after `provider_breaker_threshold` calls
-in a row failed even so, they fail at once with RailUnavailable for `provider_breaker_open_s`.
+429, a timeout or a dropped connection and run inside a circuit breaker per rail endpoint and
+originator (type, base URL, originator; server/providers/resilience.py): after
+`provider_breaker_threshold` calls in a row failed even so, they fail at once with
+RailUnavailable for `provider_breaker_open_s`.
 Refusals (RailAuthFailed, UnknownAccount) do not count against the breaker.
 
 `submit` is ONE attempt, never retried here: what failed is told apart by what the rail can
@@ -233,7 +234,9 @@ class Rails:
             "Authorization": f"Bearer {key}",
             "Originator-Id": values[ORIGINATOR_KEY[type]],
         }
-        return f"{type}:{base}", base, headers
+        # One breaker per originator at an endpoint: one integration's failures (its key, its
+        # limits) do not shut the rail for the others.
+        return f"{type}:{base}:{values[ORIGINATOR_KEY[type]]}", base, headers
 
     # -- reads ---------------------------------------------------------------------------------
 
