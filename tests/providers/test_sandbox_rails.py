@@ -29,6 +29,17 @@ def _account(http: httpx.Client, rail: str) -> dict:
     return response.json()["data"][0]
 
 
+def _order(account: dict, **fields) -> dict:
+    return {
+        "amount": "1.00",
+        "currency": account["currency"],
+        "from_account": account["account_id"],
+        "to_account": "ext",
+        "description": "x",
+        **fields,
+    }
+
+
 def _pay(http: httpx.Client, rail: str, key: str | None, **body) -> httpx.Response:
     headers = {**AUTH, **({"Idempotency-Key": key} if key else {})}
     return http.post(f"/{rail}/v1/payments", headers=headers, json=body)
@@ -59,13 +70,7 @@ def test_amounts_are_json_numbers_with_two_decimals_at_most(http):
 
 def test_idempotency_replay_conflict_and_lookup(http, knobs):
     account = _account(http, "ach")
-    body = {
-        "amount": 12.5,  # a number is accepted as well as a string
-        "currency": "USD",
-        "from_account": account["account_id"],
-        "to_account": "ext",
-        "description": "rent",
-    }
+    body = _order(account, amount=12.5)  # a number is accepted as well as a string
     key = f"k-{uuid.uuid4()}"
     created = _pay(http, "ach", key, **body)
     assert created.status_code == 201
@@ -89,13 +94,7 @@ def test_idempotency_replay_conflict_and_lookup(http, knobs):
 
 def test_refusals_say_not_executed(http):
     account = _account(http, "swift")
-    body = {
-        "amount": "5.00",
-        "currency": "XYZ",
-        "from_account": account["account_id"],
-        "to_account": "DE89370400440532013000",
-        "description": "wire",
-    }
+    body = _order(account, currency="XYZ", to_account="DE89370400440532013000")
     refused = _pay(http, "swift", f"k-{uuid.uuid4()}", **body)
     assert refused.status_code == 422
     assert refused.json()["error"]["code"] == "payment_refused"
@@ -109,13 +108,7 @@ def test_refusals_say_not_executed(http):
 
 def test_faults_before_and_after_recording(http, knobs):
     account = _account(http, "ach")
-    body = {
-        "amount": "1.00",
-        "currency": "USD",
-        "from_account": account["account_id"],
-        "to_account": "ext",
-        "description": "x",
-    }
+    body = _order(account)
     count = knobs.rails("ach")["payments"]["count"]
     knobs.rails("ach", error_before_submit=1)
     assert _pay(http, "ach", f"k-{uuid.uuid4()}", **body).status_code == 503
