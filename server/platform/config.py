@@ -111,6 +111,18 @@ def rail_env(sandbox_url: str) -> dict[str, str]:
     return {f"{rail}_API_BASE": f"{sandbox_url}/{rail.lower()}" for rail in RAIL_TYPES_WITH_API}
 
 
+def _rail_bases(env: dict[str, str], app_env: str) -> dict[str, str]:
+    """`ach_api_base` and `swift_api_base`: the variable, else the sandbox outside production
+    and nothing in production (each integration's config then gives `api_base`)."""
+    sandbox = "" if app_env == "production" else SANDBOX_PAYMENTS_API_BASE
+    return {
+        f"{rail.lower()}_api_base": (
+            env.get(f"{rail}_API_BASE") or (sandbox and f"{sandbox}/{rail.lower()}")
+        ).rstrip("/")
+        for rail in RAIL_TYPES_WITH_API
+    }
+
+
 # Local development only: encrypts provider tokens and account numbers at rest. Production
 # refuses it (see Settings.check); ENCRYPTION_KEYS lists real keys, newest first.
 DEV_ENCRYPTION_KEY = "ZmluZ2F0ZS1sb2NhbC1kZXYta2V5LW5vdC1zZWNyZXQ="
@@ -602,14 +614,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         zerion_api_key=e.get("ZERION_API_KEY")
         or ("" if app_env == "production" else SANDBOX_ZERION_API_KEY),
         **_oauth_apps(e, app_env),
-        ach_api_base=(
-            e.get("ACH_API_BASE")
-            or ("" if app_env == "production" else SANDBOX_PAYMENTS_API_BASE + "/ach")
-        ).rstrip("/"),
-        swift_api_base=(
-            e.get("SWIFT_API_BASE")
-            or ("" if app_env == "production" else SANDBOX_PAYMENTS_API_BASE + "/swift")
-        ).rstrip("/"),
+        **_rail_bases(e, app_env),
         rail_timeout_s=_float(e, "RAIL_TIMEOUT_SECONDS", 10.0),
         provider_breaker_threshold=_int(e, "PROVIDER_BREAKER_THRESHOLD", 5),
         provider_breaker_open_s=_float(e, "PROVIDER_BREAKER_OPEN_SECONDS", 60.0),

@@ -11,7 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+
+def decimal_or_none(value: Any) -> Decimal | None:
+    """A JSON number parsed as Decimal (or an int) or a numeric string, as Decimal; None for
+    anything else, a float included: money is never read through float."""
+    if value is None or isinstance(value, bool | float):
+        return None
+    try:
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+    except InvalidOperation:
+        return None
+
 
 # Seed 004 `type` values (List Bank Accounts filter), plus LOAN and OTHER for what fits none.
 ACCOUNT_TYPES = ("CHECKING", "SAVINGS", "CREDIT_CARD", "INVESTMENT", "LOAN", "OTHER")

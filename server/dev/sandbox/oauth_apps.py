@@ -446,6 +446,16 @@ _INTS = {
 }
 
 
+def out_of_range(body: dict[str, Any], ints: dict[str, tuple[int, int]]) -> str | None:
+    """The first of a knob body's integer fields that is not an int within its range (absent
+    ones pass), as the message a 422 gives; None when all are fine."""
+    for name, (low, high) in ints.items():
+        value = body.get(name, low)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            return f"{name}: {low}..{high}"
+    return None
+
+
 def _shown(service: str) -> dict[str, Any]:
     p = PROFILES[service]
     return {
@@ -465,10 +475,9 @@ async def settings(request: Request) -> Response:
     if body.get("service") not in PROFILES:
         return JSON({"error": f"A JSON object with service: one of {', '.join(PROFILES)}"}, 422)
     service = body["service"]
-    for name, (low, high) in _INTS.items():
-        value = body.get(name, low)
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            return JSON({"error": f"{name}: {low}..{high}"}, 422)
+    violation = out_of_range(body, _INTS)
+    if violation:
+        return JSON({"error": violation}, 422)
     profile = PROFILES[service]
     for name in _INTS:
         if name in body:

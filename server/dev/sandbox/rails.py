@@ -74,6 +74,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from server.dev.sandbox import ledger
+from server.dev.sandbox.oauth_apps import json_object, out_of_range
 from server.dev.sandbox.responses import JSON
 
 RAILS = ("ach", "swift")
@@ -642,16 +643,12 @@ async def settings(request: Request) -> Response:
         if rail not in STATE:
             return JSON({"error": "rail: ach or swift"}, 422)
         return JSON(_shown(rail))
-    try:
-        body = json.loads(await request.body())
-    except ValueError:
-        body = None
-    if not isinstance(body, dict) or body.get("rail") not in STATE:
+    body = await json_object(request)
+    if body.get("rail") not in STATE:
         return JSON({"error": "A JSON object with rail: ach or swift"}, 422)
-    for name, (low, high) in _INTS.items():
-        value = body.get(name, low)
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            return JSON({"error": f"{name}: {low}..{high}"}, 422)
+    violation = out_of_range(body, _INTS)
+    if violation:
+        return JSON({"error": violation}, 422)
     for name in ("down", "reset"):
         if not isinstance(body.get(name, False), bool):
             return JSON({"error": f"{name}: true or false"}, 422)

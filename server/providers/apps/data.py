@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import AsyncIterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -33,6 +33,7 @@ from server.providers.apps.types import (
     MappedRecord,
     TokenRejected,
 )
+from server.providers.base import decimal_or_none
 
 PAGE = 100
 # ISO 4217 currencies Stripe counts in whole units.
@@ -54,13 +55,7 @@ STRIPE_PATHS["subscriptions"] = "subscriptions"
 Json = dict[str, Any]
 
 
-def _dec(value: Any) -> Decimal | None:
-    if value is None or isinstance(value, bool | float):
-        return None
-    try:
-        return value if isinstance(value, Decimal) else Decimal(str(value))
-    except InvalidOperation:
-        return None
+_dec = decimal_or_none
 
 
 def _rfc3339(t: dt.datetime | None) -> str | None:

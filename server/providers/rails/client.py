@@ -33,14 +33,19 @@ import json
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
 
 from server.platform.config import SANDBOX_RAIL_KEY_PREFIX, Settings
-from server.providers.base import InvalidCredentials, ProviderError, ProviderUnavailable
+from server.providers.base import (
+    InvalidCredentials,
+    ProviderError,
+    ProviderUnavailable,
+    decimal_or_none,
+)
 from server.providers.plaid import PlaidProvider
 from server.providers.rails.types import (
     API_BASE_KEY,
@@ -75,18 +80,8 @@ def _unavailable(message: str, retry_after: int) -> Exception:
     return RailUnavailable(message, retry_after=retry_after)
 
 
-def _decimal(value: Any) -> Decimal | None:
-    """A JSON number parsed as Decimal (or int) or a numeric string; never a float."""
-    if value is None or isinstance(value, bool | float):
-        return None
-    try:
-        return value if isinstance(value, Decimal) else Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
 def _money(value: Any) -> Decimal:
-    found = _decimal(value)
+    found = decimal_or_none(value)
     if found is None:
         raise ValueError("not an amount")
     return found.quantize(Decimal("0.01"))
@@ -143,7 +138,7 @@ def _account(a: dict[str, Any]) -> RailAccount:
 
 
 def _transaction(t: dict[str, Any]) -> RailTransaction:
-    fees, rate = _decimal(t.get("fees")), _decimal(t.get("exchange_rate"))
+    fees, rate = decimal_or_none(t.get("fees")), decimal_or_none(t.get("exchange_rate"))
     metadata = t.get("metadata")
     return RailTransaction(
         transaction_id=str(t["transaction_id"]),

@@ -104,24 +104,28 @@ class RailError(ProviderError):
     code = "RAIL_ERROR"
 
 
-class NotExecuted(RailError):
+class _Reasoned:
+    """A rail failure that says why in `reason`, after its class's `prefix`."""
+
+    prefix = ""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"{self.prefix}: {reason}")  # type: ignore[call-arg]
+        self.reason = reason
+
+
+class NotExecuted(_Reasoned, RailError):
     """The rail certainly did not execute the payment: safe to try another integration."""
 
     code = "PAYMENT_NOT_EXECUTED"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"The payment was not executed: {reason}")
-        self.reason = reason
+    prefix = "The payment was not executed"
 
 
-class Ambiguous(RailError):
+class Ambiguous(_Reasoned, RailError):
     """The payment may have executed: resolve with payment_status before anything else."""
 
     code = "PAYMENT_OUTCOME_UNKNOWN"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"The payment's outcome is unknown: {reason}")
-        self.reason = reason
+    prefix = "The payment's outcome is unknown"
 
 
 class RailUnavailable(RailError):
@@ -135,15 +139,12 @@ class RailUnavailable(RailError):
         self.retry_after = max(1, retry_after)
 
 
-class RailAuthFailed(RailError):
+class RailAuthFailed(_Reasoned, RailError):
     """The rail refused the integration's credentials (401/403, Plaid INVALID_API_KEYS, a
     malformed Teller application id)."""
 
     code = "RAIL_AUTH_FAILED"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"The credentials were refused: {reason}")
-        self.reason = reason
+    prefix = "The credentials were refused"
 
 
 class UnknownAccount(RailError):
