@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from server.gateway import principals
 from server.platform.config import SANDBOX_PLAID_CLIENT_ID, SANDBOX_PLAID_SECRET
@@ -15,6 +16,14 @@ from tests.factories.auth import sign_in
 from tests.rest.client import bearer, call
 
 RAIL_KEY = "sk_rail_test_fingate"
+
+
+@pytest.fixture(autouse=True)
+async def fresh_registry(db):
+    """The registry is system-wide and the test database outlives runs: earlier tests'
+    integrations are set aside, so "every integration" means this test's."""
+    async with db.transaction() as s:
+        await s.execute(text("UPDATE gateway_integrations SET status = 'INACTIVE'"))
 
 
 @pytest.fixture(scope="session")
