@@ -20,7 +20,7 @@ from server.apps import authorization, catalog, tokens
 from server.apps import repository as repo
 from server.apps.catalog import ServiceInfo
 from server.apps.models import AppConnection, SyncRun
-from server.apps.sync import STALE_AFTER, sync_connection
+from server.apps.sync import start_run, sync_connection
 from server.platform.common.ids import parse_id
 from server.platform.config import Settings
 from server.platform.context import principal, tenant
@@ -337,23 +337,9 @@ class Apps:
             types = catalog.data_types(catalog.service(conn.service), data_types)
             if conn.status != "connected":
                 raise _refused("connectionId", f"is {conn.status}; connect it before syncing")
-            now = dt.datetime.now(dt.UTC)
-            await repo.abandon_stale_runs(s, conn.id, now - STALE_AFTER)
-            run = SyncRun(
-                organization_id=conn.organization_id,
-                connection_id=conn.id,
-                status="running",
-                sync_type=kind,
-                data_types=types,
-                started_at=now,
-            )
-            s.add(run)
-            try:
-                async with s.begin_nested():
-                    await s.flush()
-            except IntegrityError:
-                raise Conflict("A sync is already running for this connection") from None
-            await repo.change(s, conn.id, sync_status="running")
+            run = await start_run(s, conn, kind, types)
+            if run is None:
+                raise Conflict("A sync is already running for this connection")
             work.audit(changes={"syncId": str(run.id), "syncType": kind})
             work.defer(
                 self.jobs,

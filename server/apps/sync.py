@@ -17,10 +17,12 @@ import uuid
 
 from procrastinate import JobContext
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.apps import repository as repo
 from server.apps import tokens
-from server.apps.models import SyncRun
+from server.apps.models import AppConnection, SyncRun
 from server.platform.db.database import Database
 from server.platform.encryption import Vault
 from server.platform.jobs import queues
@@ -40,6 +42,32 @@ log = logging.getLogger("fingate.apps")
 STALE_AFTER = dt.timedelta(minutes=30)
 # Tokens expiring within this are refreshed by the scheduled job.
 REFRESH_AHEAD = dt.timedelta(minutes=10)
+
+
+async def start_run(
+    s: AsyncSession, conn: AppConnection, kind: str, types: list[str]
+) -> SyncRun | None:
+    """A running sync of `conn` (locked by the caller's transaction), to be queued once the
+    transaction commits; None when one is already running. A run left `running` past
+    STALE_AFTER is failed first: its worker died with it."""
+    now = dt.datetime.now(dt.UTC)
+    await repo.abandon_stale_runs(s, conn.id, now - STALE_AFTER)
+    run = SyncRun(
+        organization_id=conn.organization_id,
+        connection_id=conn.id,
+        status="running",
+        sync_type=kind,
+        data_types=types,
+        started_at=now,
+    )
+    s.add(run)
+    try:
+        async with s.begin_nested():
+            await s.flush()
+    except IntegrityError:
+        return None
+    await repo.change(s, conn.id, sync_status="running")
+    return run
 
 
 class _Dead(Exception):

@@ -41,6 +41,7 @@ TASK_MODULES = [
     "server.networth.tasks",
     "server.apps.sync",
     "server.apps.webhooks",
+    "server.apps.schedule",
     "server.gateway.tasks",
 ]
 
