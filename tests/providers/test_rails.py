@@ -463,3 +463,20 @@ async def test_transactions_reject_a_limit_out_of_range(rails):
     start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     with pytest.raises(ValueError):
         await rails.transactions("ACH", ACH, "a", start=start, end=None, limit=501)
+
+
+async def test_production_needs_an_api_base_and_refuses_sandbox_keys():
+    from server.platform import config
+    from tests.unit.test_config import PRODUCTION
+
+    rails = Rails(config.load(PRODUCTION))
+    try:
+        order = PaymentOrder(Decimal("1.00"), "USD", "ach_acct_x", "ext", "x")
+        with pytest.raises(RailError, match="api_base"):
+            await rails.authenticate("ACH", ACH)
+        with pytest.raises(NotExecuted, match="api_base"):
+            await rails.submit("ACH", ACH, order, _key())
+        with pytest.raises(RailAuthFailed, match="sandbox"):
+            await rails.authenticate("ACH", {**ACH, "api_base": "https://ach.bank.example"})
+    finally:
+        await rails.aclose()

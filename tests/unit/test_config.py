@@ -104,6 +104,24 @@ def test_the_portfolio_provider_is_the_sandbox_outside_production_and_zerion_in_
         config.load({**PRODUCTION, "ZERION_API_KEY": config.SANDBOX_ZERION_API_KEY})
 
 
+def test_the_payment_rails_are_the_sandbox_outside_production_and_unset_in_it():
+    development = config.load({})
+    assert development.ach_api_base == "http://127.0.0.1:8090/ach"
+    assert development.swift_api_base == "http://127.0.0.1:8090/swift"
+    assert development.rail_timeout_s == 10.0
+    production = config.load(PRODUCTION)
+    assert (production.ach_api_base, production.swift_api_base) == ("", "")
+    named = config.load({**PRODUCTION, "ACH_API_BASE": "https://ach.bank.example/api/"})
+    assert named.ach_api_base == "https://ach.bank.example/api"
+    assert config.rail_env("http://127.0.0.1:9") == {
+        "ACH_API_BASE": "http://127.0.0.1:9/ach",
+        "SWIFT_API_BASE": "http://127.0.0.1:9/swift",
+    }
+    for bad in ("0", "-1", "301"):
+        with pytest.raises(config.ConfigError, match="RAIL_TIMEOUT_SECONDS"):
+            config.load({"RAIL_TIMEOUT_SECONDS": bad})
+
+
 @pytest.mark.parametrize(
     "env",
     [
