@@ -14,6 +14,8 @@
 - A future `scheduled_date` stores the payment SCHEDULED and queues a job for then; claiming
   it (SCHEDULED → PROCESSING) is one conditional UPDATE, so the job and the sweeper cannot
   both run it.
+- A payment left PROCESSING by a process that died is resumed by the sweeper: its attempts run
+  again under the same keys, which every rail answers with the payment it already has.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ from server.providers.rails import (
 )
 
 log = logging.getLogger("fingate.gateway")
+# A payment PROCESSING this long without a change was left by a process that died: far above
+# the longest run of attempts (each bounded by the rail timeout and its status lookup).
+STALE_PROCESSING = dt.timedelta(minutes=10)
 # Health order of candidates when the caller names none: usable first.
 _HEALTH_RANK = {"HEALTHY": 0, "DEGRADED": 1, None: 2, "UNAVAILABLE": 3}
 
@@ -227,6 +232,20 @@ class Payments:
                 .values(status="PROCESSING", updated_at=dt.datetime.now(dt.UTC))
                 .returning(Payment)
             )
+
+    async def claim_stale(self, now: dt.datetime) -> list[Payment]:
+        """PROCESSING payments untouched for STALE_PROCESSING: the process making them died
+        midway. Each is claimed by moving its `updated_at`, so one sweep resumes it. Resuming
+        runs the attempts again under the same keys: a rail that took one answers that
+        payment instead of making a second."""
+        async with self.db.transaction() as s:
+            rows = await s.scalars(
+                update(Payment)
+                .where(Payment.status == "PROCESSING", Payment.updated_at < now - STALE_PROCESSING)
+                .values(updated_at=now)
+                .returning(Payment)
+            )
+            return list(rows)
 
     async def due(self) -> list[uuid.UUID]:
         async with self.db.read() as s:

@@ -1,8 +1,10 @@
 """The gateway's jobs: the minute health probe of every integration, and payments whose
-scheduled time has come (queued for that time, with a sweeper for any whose job was lost)."""
+scheduled time has come (queued for that time, with a minute sweeper for any whose job was
+lost, which also resumes payments a dead process left PROCESSING)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 
@@ -37,6 +39,18 @@ async def probe_health(context: JobContext, timestamp: int | None = None) -> int
     return sum(1 for result in found.values() if result is not None)
 
 
+async def resume_stale(payments: Payments, now: dt.datetime) -> int:
+    """Finishes the payments a dead process left PROCESSING; returns how many."""
+    resumed = 0
+    for payment in await payments.claim_stale(now):
+        try:
+            await payments.execute(payment)
+        except PaymentFailed:
+            pass  # recorded FAILED with its reasons
+        resumed += 1
+    return resumed
+
+
 async def run_payment(payments: Payments, payment_id: uuid.UUID) -> str | None:
     """Makes a due scheduled payment once; its final status, or None when another runner has
     it (or it is not due)."""
@@ -67,7 +81,7 @@ async def due_payments(context: JobContext, timestamp: int | None = None) -> int
     rails = Rails(rt.settings)
     try:
         payments = Payments(rt.db, Vault.from_settings(rt.settings), rails)
-        ran = 0
+        ran = await resume_stale(payments, dt.datetime.now(dt.UTC))
         for payment_id in await payments.due():
             if await run_payment(payments, payment_id) is not None:
                 ran += 1
