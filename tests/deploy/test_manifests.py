@@ -317,6 +317,8 @@ def test_the_migration_selector_applies_all_the_job_needs(directory: Path) -> No
     for entry in container["env"]:
         assert ("Secret", entry["valueFrom"]["secretKeyRef"]["name"]) in names
     assert ("Service", "fingate-postgres") in names
+    namespaces = {d["metadata"]["name"] for d in docs if d["kind"] == "Namespace"}
+    assert namespaces <= {name for kind, name in names if kind == "Namespace"}, "first install"
     assert not {d["kind"] for d in chosen} & {"Deployment", "HorizontalPodAutoscaler"}
 
 
