@@ -22,7 +22,7 @@ GEN_STAMP := gen/.stamp
 # Standard google protos whose messages the transcoder must render (error details).
 RPC_PROTOS := google/rpc/status.proto google/rpc/error_details.proto
 
-.PHONY: help install gen lint fmt run test test-unit test-db test-grpc test-rest test-contract fuzz bench clean
+.PHONY: help install gen lint fmt run test test-unit test-db test-grpc test-rest test-contract fuzz bench deploy-config clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -112,6 +112,12 @@ bench: install gen ## Load figures, as ratios to a baseline from the same run (d
 	command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null || \
 	  { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
 	$(PY) -m tests.bench
+
+# Where `make deploy-config` renders Envoy's production config (the Containerfile: /etc/fingate/envoy).
+DEPLOY_ENVOY_DIR ?= var/deploy/envoy
+
+deploy-config: install gen ## Envoy's production config (envoy.yaml, filter.lua, descriptor set) in DEPLOY_ENVOY_DIR.
+	$(PY) -m server.dev.devstack.deploy_config $(DEPLOY_ENVOY_DIR)
 
 clean: ## Remove generated files, the venv and local state.
 	rm -rf gen/python gen/fingate.binpb gen/openapi.json $(VALIDATE_SET) $(GEN_STAMP) $(VENV) .tools var .pytest_cache .mypy_cache .ruff_cache

@@ -160,17 +160,20 @@ def render_config(
     route_timeout_s: float = 60.0,
     template_path: Path = TEMPLATE_PATH,
     edge_token: str = "",
+    listen_address: str = "127.0.0.1",
 ) -> Path:
     """Write the Envoy config for these ports to `out_path` and return that path.
 
     `edge_token` (the server's EDGE_TOKEN) travels on every forwarded request as
-    x-fingate-edge: the server's proof that x-envoy-external-address came from Envoy."""
+    x-fingate-edge: the server's proof that x-envoy-external-address came from Envoy.
+    `listen_address` is the listener's (the admin interface stays on 127.0.0.1)."""
     out_path.parent.mkdir(parents=True, exist_ok=True)
     services = fingate_services(descriptor_path)
     if not services:
         raise ValueError(f"no {SERVICE_PACKAGE_PREFIX}* service in {descriptor_path}")
     values: Mapping[str, object] = {
         "http_port": http_port,
+        "listen_address": listen_address,
         "admin_port": admin_port,
         "grpc_host": grpc_host,
         "grpc_port": grpc_port,
