@@ -167,7 +167,7 @@ class Stack:
         counters it wrote stay, as a Prometheus counter across a restart should)."""
         dead = self._procs.get(name)
         if dead is not None and name in ("server", "worker"):
-            mark_process_dead(dead.pid, str(self.metrics_dir))
+            mark_process_dead(dead.pid, str(self.metrics_dir))  # type: ignore[no-untyped-call]
         self._procs[name] = proc
 
     def start(self) -> Stack:
