@@ -255,10 +255,9 @@ def row_for(error: Exception) -> Row:
     raise TypeError(f"not a provider failure: {type(error).__name__}")
 
 
-# Modules of the provider layer that name no provider.
+# Modules of the provider layer that name no provider (the packages `apps` and `rails` name
+# theirs: a failure raised inside one is counted under the package).
 _SHARED_MODULES = frozenset({"base", "errors", "resilience", "payment_errors", "registry"})
-# Packages of several providers: a failure inside one is counted under the package.
-_PACKAGES = frozenset({"apps", "rails"})
 
 
 def provider_of(error: BaseException) -> str:
@@ -274,7 +273,7 @@ def provider_of(error: BaseException) -> str:
     while tb is not None:
         parts = str(tb.tb_frame.f_globals.get("__name__", "")).split(".")
         if parts[:2] == ["server", "providers"] and len(parts) > 2:
-            if parts[2] in _PACKAGES or parts[2] not in _SHARED_MODULES:
+            if parts[2] not in _SHARED_MODULES:
                 found = parts[2]
         elif parts[:2] == ["server", "payments"]:
             found = "payments"
