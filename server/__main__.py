@@ -37,6 +37,8 @@ async def serve() -> None:
     await app.jobs.open()
     await app.server.start()
     app.metrics.start()
+    if app.exporter is not None:
+        await app.exporter.start()
     await application.set_serving(app, True)
     log.info("serving gRPC", extra={"port": settings.grpc_port, "env": settings.app_env})
 
@@ -50,6 +52,8 @@ async def serve() -> None:
     await application.set_serving(app, False)
     await app.server.stop(settings.shutdown_grace_s)  # in-flight calls finish first
     await app.metrics.stop()  # writes the requests counted since the last flush
+    if app.exporter is not None:
+        await app.exporter.stop()
     await app.jobs.close()
     if app.streams is not None:
         await app.streams.close()

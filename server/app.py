@@ -46,6 +46,7 @@ from server.banking.servicer import BankingServicer
 from server.banking.sync.requests import request_sync
 from server.budgets.domain import Budgets
 from server.budgets.servicer import BudgetServicer
+from server.crypto.circuit import circuit_reader
 from server.crypto.domain import Wallets
 from server.crypto.servicer import CryptoServicer
 from server.crypto.stream import SyncStreams
@@ -79,6 +80,12 @@ from server.platform.interceptors.tenant import TenantInterceptor
 from server.platform.interceptors.validation import ValidationInterceptor
 from server.platform.jobs.app import JobQueue
 from server.platform.jobs.stats import queue_stats
+from server.platform.metrics.exposition import (
+    MetricsEndpoint,
+    ProcessMetrics,
+    ScrapeTimeCollector,
+    queue_reader,
+)
 from server.platform.metrics.recorder import RequestMetrics
 from server.platform.ratelimit.accounts import AccountLimits
 from server.platform.ratelimit.limiter import Limiter, make_buckets, make_storage
@@ -124,6 +131,7 @@ class App:
     streams: SyncStreams | None = None
     oauth: OAuthClient | None = None
     rails: Rails | None = None
+    exporter: ProcessMetrics | None = None
 
 
 def build(settings: Settings) -> App:
@@ -232,6 +240,12 @@ def build(settings: Settings) -> App:
             server,
         )
     server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_port}")
+    # Prometheus: this process's pool gauges and, on METRICS_PORT, every process's samples
+    # plus the figures PostgreSQL holds (job queues, the crypto circuit), read when scraped.
+    endpoint = None
+    if settings.metrics_port:
+        scraped = ScrapeTimeCollector([queue_reader(db), circuit_reader(db)])
+        endpoint = MetricsEndpoint(settings.grpc_host, settings.metrics_port, scraped)
     return App(
         server=server,
         db=db,
@@ -243,6 +257,7 @@ def build(settings: Settings) -> App:
         streams=streams,
         oauth=oauth,
         rails=rails,
+        exporter=ProcessMetrics(db, process="server", endpoint=endpoint),
     )
 
 

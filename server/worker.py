@@ -26,6 +26,7 @@ from server.platform.db.database import Database
 from server.platform.jobs.app import Runtime, connect
 from server.platform.jobs.maintenance import schedule_stall_check
 from server.platform.logs import configure
+from server.platform.metrics.exposition import ProcessMetrics
 
 log = logging.getLogger("fingate.worker")
 
@@ -115,9 +116,13 @@ async def work() -> None:
         before_sleep=_log_restart,
         reraise=True,
     )
+    # Its samples reach the server's metrics endpoint through PROMETHEUS_MULTIPROC_DIR.
+    exporter = ProcessMetrics(db, process="worker")
+    await exporter.start()
     try:
         await retrying(_serve, settings, runtime, stop)
     finally:
+        await exporter.stop()
         await db.dispose()
 
 

@@ -41,6 +41,8 @@ def shifted_ports(http: int, grpc: int, admin: int, smtp: int) -> Ports:
         smtp=smtp + _OFFSET,
         # The provider sandbox sits 10 above the REST port: 28090, 28091, … per stack.
         sandbox=http + 10 + _OFFSET,
+        # The metrics endpoint sits at 29464 + (REST port - 28080): 29464, 29465, … per stack.
+        metrics=http + 1384 + _OFFSET,
     )
 
 

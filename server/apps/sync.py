@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
 
 from procrastinate import JobContext
@@ -27,6 +28,7 @@ from server.platform.db.database import Database
 from server.platform.encryption import Vault
 from server.platform.jobs import queues
 from server.platform.jobs.app import app, runtime
+from server.platform.metrics.prometheus import observe_sync
 from server.platform.tenancy.session import bind_organization
 from server.providers.apps import (
     AppDataClient,
@@ -135,6 +137,7 @@ async def run_sync(
         cid, types = run.connection_id, list(run.data_types)
     processed = synced = errors = 0
     failure: str | None = None
+    began = time.perf_counter()
     try:
         token, account_id = await _access_token(db, vault, oauth, organization_id, cid)
         for data_type in types:
@@ -165,6 +168,13 @@ async def run_sync(
         failure = type(error).__name__
     if failure is None and errors and not synced and errors >= len(types):
         failure = "every data type failed"
+    observe_sync(
+        "app",
+        service,
+        outcome="error" if failure else "ok",
+        seconds=time.perf_counter() - began,
+        rows=processed,
+    )
     now = dt.datetime.now(dt.UTC)
     async with db.transaction() as s:
         await bind_organization(s, organization_id)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Awaitable, Callable
 
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.crypto.models import ProviderCircuit
+from server.platform.db.database import Database
 from server.platform.errors import ProviderFailure
 
 PROVIDER = "zerion"
@@ -50,3 +53,26 @@ async def record_open(s: AsyncSession, retry_after: float) -> None:
 
 async def record_closed(s: AsyncSession) -> None:
     await s.execute(delete(ProviderCircuit).where(ProviderCircuit.provider == PROVIDER))
+
+
+def circuit_reader(db: Database) -> Callable[[], Awaitable[list[Metric]]]:
+    """The shared record as a scrape-time family (server/platform/metrics/exposition.py):
+    seconds the portfolio provider's circuit stays open, 0 while closed."""
+
+    async def read() -> list[Metric]:
+        async with db.read() as s:
+            until = (
+                await s.execute(
+                    select(ProviderCircuit.open_until).where(ProviderCircuit.provider == PROVIDER)
+                )
+            ).scalar_one_or_none()
+        left = (until - dt.datetime.now(dt.UTC)).total_seconds() if until else 0.0
+        family = GaugeMetricFamily(
+            "fingate_provider_circuit_open_seconds",
+            "Seconds a provider's shared circuit record stays open (0: closed).",
+            labels=["provider"],
+        )
+        family.add_metric([PROVIDER], max(left, 0.0))
+        return [family]
+
+    return read

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from server.platform.db.database import Database
 from server.platform.errors import SyncInProgress
 from server.platform.jobs import queues
 from server.platform.jobs.app import JobQueue, app, runtime
+from server.platform.metrics.prometheus import observe_sync
 from server.platform.tenancy.session import bind_organization
 from server.providers.errors import FAILURES, Kind, classify, translate
 from server.providers.zerion import CircuitOpen
@@ -119,6 +121,10 @@ class Fetched:
     transactions: list[Any] | None = None
     nfts: list[Any] | None = None
     defi: list[Any] | None = None
+    reached: bool = False  # the wallet was there and the provider was asked
+
+    def rows(self) -> int:
+        return sum(len(x) for x in (self.positions, self.transactions, self.nfts, self.defi) if x)
 
 
 async def run(
@@ -130,7 +136,44 @@ async def run(
     sync_types: Sequence[str],
     full_sync: bool,
 ) -> dict[str, int]:
-    """Fetches what `sync_types` ask for, then writes it all in one transaction."""
+    """Fetches what `sync_types` ask for, then writes it all in one transaction. Each run that
+    reached the provider is timed and its rows counted (fingate_sync_*)."""
+    began = time.perf_counter()
+    fetched = Fetched()
+    outcome = "error"
+    try:
+        totals = await _run(
+            db,
+            provider,
+            fetched,
+            organization_id=organization_id,
+            wallet_id=wallet_id,
+            sync_types=sync_types,
+            full_sync=full_sync,
+        )
+        outcome = "error" if "failed" in totals else "ok"
+        return totals
+    finally:
+        if fetched.reached:
+            observe_sync(
+                "crypto",
+                circuit.PROVIDER,
+                outcome=outcome,
+                seconds=time.perf_counter() - began,
+                rows=fetched.rows(),
+            )
+
+
+async def _run(
+    db: Database,
+    provider: Any,
+    fetched: Fetched,
+    *,
+    organization_id: uuid.UUID,
+    wallet_id: uuid.UUID,
+    sync_types: Sequence[str],
+    full_sync: bool,
+) -> dict[str, int]:
     async with db.transaction() as s:
         await bind_organization(s, organization_id)
         wallet = (
@@ -156,7 +199,7 @@ async def run(
             "timestamp": events.now(),
         },
     )
-    fetched = Fetched()
+    fetched.reached = True
     try:
         for kind, progress, status, message in _STEPS:
             wanted = kind in sync_types or (kind == "nfts" and "defi" in sync_types)

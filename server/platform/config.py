@@ -243,6 +243,11 @@ class Settings:
     shutdown_grace_s: float
     version: str = "0.1.0"
     metrics_flush_s: float = 5.0
+    # Prometheus (server/platform/metrics/exposition.py): the server's `GET /metrics` port (0:
+    # none) and the directory every process writes its samples to (prometheus-client's own
+    # PROMETHEUS_MULTIPROC_DIR, read by the library at import; None: each process alone).
+    metrics_port: int = 9464
+    prometheus_multiproc_dir: str | None = None
     # App connections (server/apps): redirect URIs an OAuth flow may return to (exact URLs;
     # outside production any path on APP_URL's origin too), and the QuickBooks webhook
     # verifier token.
@@ -374,6 +379,10 @@ class Settings:
             raise ConfigError("CACHE_TTL_SECONDS must be between 1 and 3600")
         if not 0 < self.metrics_flush_s <= 3600:
             raise ConfigError("METRICS_FLUSH_SECONDS must be between 0 and 3600")
+        if not 0 <= self.metrics_port <= 65535:
+            raise ConfigError("METRICS_PORT must be a TCP port, or 0 for no metrics endpoint")
+        if self.prometheus_multiproc_dir and not os.path.isdir(self.prometheus_multiproc_dir):
+            raise ConfigError("PROMETHEUS_MULTIPROC_DIR must be an existing directory")
         if self.job_stalled_after_s < 1 or self.job_concurrency < 1:
             raise ConfigError("JOB_STALLED_AFTER_SECONDS and JOB_CONCURRENCY must be at least 1")
         if not 0 < self.rail_timeout_s <= 300:
@@ -573,6 +582,8 @@ def load(env: dict[str, str] | None = None) -> Settings:
         log_level=e.get("LOG_LEVEL", "INFO").upper(),
         shutdown_grace_s=float(e.get("SHUTDOWN_GRACE_SECONDS", "10")),
         metrics_flush_s=_float(e, "METRICS_FLUSH_SECONDS", 5.0),
+        metrics_port=_int(e, "METRICS_PORT", 9464),
+        prometheus_multiproc_dir=e.get("PROMETHEUS_MULTIPROC_DIR") or None,
         payments_api_base=e.get("PAYMENTS_API_BASE")
         or ("https://api.stripe.com" if app_env == "production" else SANDBOX_PAYMENTS_API_BASE),
         payments_api_key=e.get("PAYMENTS_API_KEY")

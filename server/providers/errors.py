@@ -48,6 +48,7 @@ a row of its own.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -60,6 +61,7 @@ from server.platform.errors import (
     ProviderFailure,
     ServiceUnavailable,
 )
+from server.platform.metrics.prometheus import PROVIDER_ERRORS, provider_label
 from server.providers.apps.types import (
     AppProviderError,
     AppUnavailable,
@@ -248,8 +250,45 @@ FAILURES: tuple[type[Exception], ...] = (ProviderError, UnreadableSecret, Unsupp
 def row_for(error: Exception) -> Row:
     for row in ROWS:
         if isinstance(error, row.error):
+            _count(error, row.kind)
             return row
     raise TypeError(f"not a provider failure: {type(error).__name__}")
+
+
+# Modules of the provider layer that name no provider (the packages `apps` and `rails` name
+# theirs: a failure raised inside one is counted under the package).
+_SHARED_MODULES = frozenset({"base", "errors", "resilience", "payment_errors", "registry"})
+
+
+def provider_of(error: BaseException) -> str:
+    """The provider a failure came from, as a metric label: the `provider` the shared
+    resilience stamped on it (the service's name), else the innermost adapter its traceback
+    passes through (server/providers/plaid.py → plaid, server/payments/… → payments), else
+    `other`."""
+    stamped = getattr(error, "provider", None)
+    if isinstance(stamped, str):
+        return provider_label(stamped)
+    found = "other"
+    tb = error.__traceback__
+    while tb is not None:
+        parts = str(tb.tb_frame.f_globals.get("__name__", "")).split(".")
+        if parts[:2] == ["server", "providers"] and len(parts) > 2:
+            if parts[2] not in _SHARED_MODULES:
+                found = parts[2]
+        elif parts[:2] == ["server", "payments"]:
+            found = "payments"
+        tb = tb.tb_next
+    return provider_label(found)
+
+
+def _count(error: Exception, kind: Kind) -> None:
+    """Counts a failure once, however many times it is classified (a caller may classify
+    it, then translate it)."""
+    if getattr(error, "_fingate_counted", False):
+        return
+    with contextlib.suppress(AttributeError):
+        error._fingate_counted = True  # type: ignore[attr-defined]
+    PROVIDER_ERRORS.labels(provider_of(error), kind.value).inc()
 
 
 def classify(error: Exception) -> Kind:

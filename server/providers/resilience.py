@@ -11,6 +11,7 @@ error carrying the seconds left. The owner's refusals (the `exclude` classes) do
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -27,6 +28,7 @@ from tenacity import (
 )
 
 from server.platform.config import Settings
+from server.platform.metrics.prometheus import breaker_listener, provider_label
 
 ATTEMPTS = 3
 T = TypeVar("T")
@@ -56,6 +58,8 @@ class Resilience:
             default_ttl=settings.provider_breaker_open_s,
             exclude=list(exclude),
         )
+        # Each breaker's state as a gauge (fingate_circuit_breaker_state).
+        self._breakers.add_listener(breaker_listener)
         self._open_s = settings.provider_breaker_open_s
         self._unavailable = unavailable
         self.backoff = (0.2, 2.0)
@@ -73,15 +77,23 @@ class Resilience:
         """`attempt` once or more: it raises Transient for what deserves a retry."""
         breaker = await self._breakers.get_breaker(service)
         try:
-            async with breaker:
-                return await self._retried(attempt)
-        except OpenedState as state:
-            left = state.opened_at + self._open_s - time.time()
-            raise self._unavailable(f"{service} is unavailable", math.ceil(left)) from None
-        except Transient as error:
-            opened = breaker.context.state == "opened"
-            wait = math.ceil(self._open_s) if opened else 5
-            raise self._unavailable(f"{service} unavailable: {error}", wait) from None
+            try:
+                async with breaker:
+                    return await self._retried(attempt)
+            except OpenedState as state:
+                left = state.opened_at + self._open_s - time.time()
+                raise self._unavailable(f"{service} is unavailable", math.ceil(left)) from None
+            except Transient as error:
+                opened = breaker.context.state == "opened"
+                wait = math.ceil(self._open_s) if opened else 5
+                raise self._unavailable(f"{service} unavailable: {error}", wait) from None
+        except Exception as failure:
+            # The error table counts failures by provider (server/providers/errors.py): the
+            # service's name, never the rest of the breaker's key (a base URL, an account).
+            if getattr(failure, "provider", None) is None:
+                with contextlib.suppress(AttributeError):
+                    failure.provider = provider_label(service)  # type: ignore[attr-defined]
+            raise
 
     async def _retried(self, attempt: Callable[[], Awaitable[T]]) -> T:
         initial, most = self.backoff

@@ -39,6 +39,7 @@ from tenacity import (
 )
 
 from server.platform.config import Settings
+from server.platform.metrics.prometheus import breaker_listener
 from server.providers.base import ProviderError, ProviderUnavailable
 
 PROVIDER = "zerion"
@@ -204,6 +205,7 @@ class ZerionClient:
             default_ttl=breaker_open_s,
             exclude=[AddressRejected],
         )
+        self._breakers.add_listener(breaker_listener)
         self._open_s = breaker_open_s
         self._backoff = (backoff_initial_s, backoff_max_s)
 

@@ -22,7 +22,7 @@ from tests.bench.stats import Result
 ROOT = Path(__file__).resolve().parents[2]
 VAR = ROOT / "var" / "bench"
 DOC = ROOT / "docs" / "benchmarks.md"
-PORTS = Ports(http=38080, grpc=35051, admin=39901, smtp=31025, sandbox=38090)
+PORTS = Ports(http=38080, grpc=35051, admin=39901, smtp=31025, sandbox=38090, metrics=39464)
 JWT_SECRET = "fingate-bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMN"
 COMMAND = "make bench"
 # Quiet time after start-up and sign-up (PostgreSQL, Envoy and the mail outbox settle).

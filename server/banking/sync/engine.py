@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ from server.plans.resources import BANK_ACCOUNTS
 from server.platform.encryption import Vault
 from server.platform.jobs.app import Runtime
 from server.platform.mail.delivery import request_delivery_from_worker
+from server.platform.metrics.prometheus import observe_sync
 from server.platform.tenancy.session import bind_organization
 from server.providers.base import (
     MutationDuringPagination,
@@ -64,6 +66,8 @@ class SyncResult:
     skipped: bool = False
     # New accounts at the provider left out because the organization's plan has no room.
     over_plan: int = 0
+    provider: str = ""  # PLAID, TELLER: the metrics' label
+    failed: bool = False  # the provider refused: the connection changed status
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -105,8 +109,36 @@ async def sync(
     job_id: int | None,
     provider: BankProvider | None = None,
 ) -> SyncResult:
-    """Runs the sync; returns its counts. Raises on transient provider failures (to retry)."""
+    """Runs the sync; returns its counts. Raises on transient provider failures (to retry).
+    Each run that reached the provider is timed and its rows counted (fingate_sync_*)."""
     result = SyncResult()
+    began = time.perf_counter()
+    outcome = "error"
+    try:
+        await _sync(rt, result, organization_id, connection_id, sync_type, job_id, provider)
+        outcome = "error" if result.failed else "ok"
+        return result
+    finally:
+        if result.provider and not result.skipped:
+            rows = result.accounts + result.added + result.modified + result.removed
+            observe_sync(
+                "bank",
+                result.provider,
+                outcome=outcome,
+                seconds=time.perf_counter() - began,
+                rows=rows,
+            )
+
+
+async def _sync(
+    rt: Runtime,
+    result: SyncResult,
+    organization_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    sync_type: str,
+    job_id: int | None,
+    provider: BankProvider | None,
+) -> SyncResult:
     started = _now()
     async with rt.db.transaction() as s:
         await bind_organization(s, organization_id)
@@ -119,6 +151,7 @@ async def sync(
             result.skipped = True
             return result
         provider_name, sealed = conn.provider, conn.access_token_sealed
+        result.provider = provider_name
         # The same job again (a worker died under it): carry on from its committed pages.
         resuming = await _resuming(s, connection_id, job_id)
         restart = sync_type == "full" and not resuming
@@ -145,6 +178,7 @@ async def sync(
         except ProviderError as exc:
             status = classify(exc).connection_status
             if status is not None:  # no retry can help: the user must act
+                result.failed = True
                 await _fail(
                     rt, organization_id, connection_id, exc, job_id, sync_type, started, status
                 )

@@ -34,6 +34,10 @@ def banner(stack: Stack) -> str:
         ("OpenAPI", f"{rest}/openapi.json"),
         ("gRPC", f"{stack.grpc_target} (also via Envoy on :{p.http}); grpcurl -plaintext … list"),
         ("Envoy admin", stack.admin_url),
+        (
+            "metrics",
+            f"{stack.metrics_url} (Prometheus; Envoy's own stats: {stack.admin_url}/stats)",
+        ),
         ("SMTP sink", f"127.0.0.1:{p.smtp}, mail lands in {stack.mail_dir}/"),
         (
             "sandbox",

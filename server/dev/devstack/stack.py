@@ -7,6 +7,7 @@ import atexit
 import logging
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -16,6 +17,7 @@ from types import TracebackType
 
 import psycopg
 from aiosmtpd.controller import Controller
+from prometheus_client.multiprocess import mark_process_dead
 
 from server.dev.devstack import envoy as envoy_proxy
 from server.dev.devstack.postgres import EmbeddedPostgres, as_role, database_url_from_env
@@ -44,18 +46,19 @@ MIGRATION_TIMEOUT_S = 120.0
 @dataclass(frozen=True)
 class Ports:
     """TCP ports on 127.0.0.1: Envoy (REST and gRPC), the gRPC server, Envoy admin, SMTP sink,
-    provider sandbox."""
+    provider sandbox, the server's Prometheus metrics."""
 
     http: int = 8080
     grpc: int = 50051
     admin: int = 9901
     smtp: int = 1025
     sandbox: int = 8090
+    metrics: int = 9464
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Ports:
-        """Ports from HTTP_PORT, GRPC_PORT, ENVOY_ADMIN_PORT, SMTP_PORT and SANDBOX_PORT, else
-        defaults."""
+        """Ports from HTTP_PORT, GRPC_PORT, ENVOY_ADMIN_PORT, SMTP_PORT, SANDBOX_PORT and
+        METRICS_PORT, else defaults."""
         d = cls()
         return cls(
             http=int(env.get("HTTP_PORT", d.http)),
@@ -63,6 +66,7 @@ class Ports:
             admin=int(env.get("ENVOY_ADMIN_PORT", d.admin)),
             smtp=int(env.get("SMTP_PORT", d.smtp)),
             sandbox=int(env.get("SANDBOX_PORT", d.sandbox)),
+            metrics=int(env.get("METRICS_PORT", d.metrics)),
         )
 
 
@@ -93,6 +97,9 @@ class Stack:
         self.ports = ports or Ports()
         self.var_dir = var_dir.resolve()
         self.log_dir = self.var_dir / "log"
+        # The server's and the worker's Prometheus samples (PROMETHEUS_MULTIPROC_DIR), emptied
+        # at every start: counts of an earlier run must not carry over.
+        self.metrics_dir = self.var_dir / "metrics"
         self.mail_dir = self.var_dir / "mail"
         self.database_url = database_url or database_url_from_env()
         self.run_migrations = run_migrations
@@ -113,7 +120,7 @@ class Stack:
         # Restarts a child that dies (server/dev/devstack/supervisor.py); `on_give_up(name)` runs
         # when one keeps dying.
         self.supervise = supervise
-        self.supervisor = Supervisor(on_give_up=on_give_up, on_restart=self._procs.__setitem__)
+        self.supervisor = Supervisor(on_give_up=on_give_up, on_restart=self._restarted)
 
     @property
     def rest_url(self) -> str:
@@ -137,6 +144,11 @@ class Stack:
         return f"http://{LOCALHOST}:{self.ports.sandbox}"
 
     @property
+    def metrics_url(self) -> str:
+        """The server's Prometheus endpoint."""
+        return f"http://{LOCALHOST}:{self.ports.metrics}/metrics"
+
+    @property
     def admin_url(self) -> str:
         """Base URL of Envoy's admin interface."""
         return f"http://{LOCALHOST}:{self.ports.admin}"
@@ -150,10 +162,20 @@ class Stack:
         """Log file of a component: server, worker, envoy, envoy-access, migrate, sandbox."""
         return self.log_dir / f"{name}.log"
 
+    def _restarted(self, name: str, proc: subprocess.Popen[bytes]) -> None:
+        """A supervised child was started again: its dead predecessor's live gauges go (the
+        counters it wrote stay, as a Prometheus counter across a restart should)."""
+        dead = self._procs.get(name)
+        if dead is not None and name in ("server", "worker"):
+            mark_process_dead(dead.pid, str(self.metrics_dir))  # type: ignore[no-untyped-call]
+        self._procs[name] = proc
+
     def start(self) -> Stack:
         """Bring up every enabled component; on any failure stop what was started and raise."""
         atexit.register(self.stop)
         try:
+            shutil.rmtree(self.metrics_dir, ignore_errors=True)
+            self.metrics_dir.mkdir(parents=True)
             self._start_postgres()
             if self.run_migrations:
                 self._migrate()
@@ -183,7 +205,7 @@ class Stack:
         # later start().
         self.supervisor.stop()
         self.supervisor = Supervisor(
-            on_give_up=self.supervisor.on_give_up, on_restart=self._procs.__setitem__
+            on_give_up=self.supervisor.on_give_up, on_restart=self._restarted
         )
         for name in ("envoy", "server", "worker", "sandbox"):
             proc = self._procs.pop(name, None)
@@ -270,6 +292,8 @@ class Stack:
                 "PUBLIC_BASE_URL": self.rest_url,
                 "APP_ENV": self.app_env,
                 "EDGE_TOKEN": self.edge_token,
+                "METRICS_PORT": str(self.ports.metrics),
+                "PROMETHEUS_MULTIPROC_DIR": str(self.metrics_dir),
                 **({"DATABASE_URL": self.app_database_url} if self.app_database_url else {}),
                 # Also without a sandbox: the closed port then stands for a provider outage.
                 "PAYMENTS_API_BASE": self.sandbox_url,
@@ -308,6 +332,7 @@ class Stack:
 
     def _start_server(self) -> None:
         require_free(self.ports.grpc, "gRPC server")
+        require_free(self.ports.metrics, "metrics endpoint")
         log_path = self.log_path("server")
         env = self._service_env()
 

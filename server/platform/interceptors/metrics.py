@@ -1,4 +1,6 @@
-"""Request metrics: every fingate RPC's route, outcome and duration go to RequestMetrics."""
+"""Request metrics: every fingate RPC's route, outcome and duration go to RequestMetrics (the
+per-minute table behind the admin analytics route) and to the Prometheus families
+(server/platform/metrics/prometheus.py), from one measurement."""
 
 from __future__ import annotations
 
@@ -11,7 +13,10 @@ import grpc
 
 from server.platform.contract.registry import MethodSpec, Registry
 from server.platform.interceptors.base import CallInterceptor
+from server.platform.metrics import prometheus
 from server.platform.metrics.recorder import RequestMetrics
+
+_OK = grpc.StatusCode.OK
 
 
 class MetricsInterceptor(CallInterceptor):
@@ -24,6 +29,13 @@ class MetricsInterceptor(CallInterceptor):
     def __init__(self, registry: Registry, metrics: RequestMetrics):
         super().__init__(registry)
         self._metrics = metrics
+        # Labelled children, made once per (method, code): `labels()` costs more than the
+        # increment itself. Both keys are bounded (contract paths × gRPC codes).
+        self._counts: dict[tuple[str, grpc.StatusCode], Any] = {}
+        self._durations: dict[str, Any] = {}
+
+    def applies(self, spec: MethodSpec) -> bool:
+        return bool(spec.path)
 
     @asynccontextmanager
     async def around(
@@ -33,10 +45,19 @@ class MetricsInterceptor(CallInterceptor):
         try:
             yield
         finally:
-            if spec.path:
-                code = context.code()
-                self._metrics.record(
-                    spec.endpoint,
-                    error=isinstance(code, grpc.StatusCode) and code != grpc.StatusCode.OK,
-                    ms=(time.perf_counter() - started) * 1000,
-                )
+            seconds = time.perf_counter() - started
+            found = context.code()
+            code = found if isinstance(found, grpc.StatusCode) else _OK
+            self._metrics.record(spec.endpoint, error=code is not _OK, ms=seconds * 1000)
+            self.observe(spec.path, code, seconds)
+
+    def observe(self, path: str, code: grpc.StatusCode, seconds: float) -> None:
+        """Counts one finished call of `path` with its final code and duration."""
+        counter = self._counts.get((path, code))
+        if counter is None:
+            counter = self._counts[(path, code)] = prometheus.RPC_REQUESTS.labels(path, code.name)
+        counter.inc()
+        histogram = self._durations.get(path)
+        if histogram is None:
+            histogram = self._durations[path] = prometheus.RPC_DURATION.labels(path)
+        histogram.observe(seconds)

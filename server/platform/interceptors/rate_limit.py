@@ -15,6 +15,7 @@ from server.platform.context import add_response_header, current_call
 from server.platform.contract.registry import MethodSpec, Registry
 from server.platform.errors import RateLimited
 from server.platform.interceptors.base import CallInterceptor
+from server.platform.metrics.prometheus import RATE_LIMIT_REFUSALS
 from server.platform.ratelimit.limiter import Limiter
 from server.platform.ratelimit.policy import (
     ADDRESS_CLASSES,
@@ -71,6 +72,7 @@ class RateLimitInterceptor(CallInterceptor):
         for name, value in decision.headers():
             add_response_header(name, value)
         if not decision.allowed:
+            RATE_LIMIT_REFUSALS.labels(rate_class).inc()
             raise RateLimited(
                 retry_after=decision.retry_after(time.time()), limit_reset=decision.reset
             )

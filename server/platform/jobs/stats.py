@@ -131,3 +131,48 @@ async def queue_stats(db: Database) -> list[QueueStats]:
             )
         )
     return result
+
+
+# The figures a metrics scrape reads: cheap (jobs still to run only, not the finished ones).
+_DEPTH_SQL = text(
+    """
+    SELECT j.queue_name,
+           count(*) FILTER (WHERE j.status = 'todo') AS waiting,
+           count(*) FILTER (WHERE j.status = 'doing') AS running,
+           coalesce(extract(epoch FROM max(now() - greatest(j.scheduled_at, e.at))
+               FILTER (WHERE j.status = 'todo')), 0)::float AS oldest_wait_s
+      FROM procrastinate_jobs j
+      LEFT JOIN LATERAL (
+            SELECT max(ev.at) AS at FROM procrastinate_events ev WHERE ev.job_id = j.id
+      ) e ON j.status = 'todo'
+     WHERE j.status = 'doing'
+        OR (j.status = 'todo' AND (j.scheduled_at IS NULL OR j.scheduled_at <= now()))
+     GROUP BY j.queue_name
+    """
+)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueDepth:
+    name: str
+    waiting: int  # in todo and due
+    running: int  # in doing
+    oldest_wait_s: float  # how long the longest-waiting due job has waited (0 when none)
+
+
+OTHER_QUEUE = "other"
+
+
+async def queue_depths(db: Database) -> list[QueueDepth]:
+    """One QueueDepth per known queue (queues.ALL, zeros when empty); jobs of any other queue
+    are summed under `other`, so the set of names stays bounded."""
+    async with db.read() as s:
+        rows = (await s.execute(_DEPTH_SQL)).all()
+    found: dict[str, QueueDepth] = {name: QueueDepth(name, 0, 0, 0.0) for name in queues.ALL}
+    for name, waiting, running, oldest in rows:
+        key = name if name in found else OTHER_QUEUE
+        was = found.get(key, QueueDepth(key, 0, 0, 0.0))
+        found[key] = QueueDepth(
+            key, was.waiting + waiting, was.running + running, max(was.oldest_wait_s, oldest)
+        )
+    return list(found.values())
