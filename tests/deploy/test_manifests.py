@@ -191,12 +191,19 @@ def test_the_server_is_probed_on_grpc_health_and_scaled_on_cpu(base: list[Doc]) 
     server = named(base, "Deployment", "fingate-server")
     assert "replicas" not in server["spec"], "the HorizontalPodAutoscaler owns the count"
     (container,) = server["spec"]["template"]["spec"]["containers"]
-    assert container["ports"] == [{"name": "grpc", "containerPort": port}]
+    metrics = int(env_file(BASE / "config.env")["METRICS_PORT"])
+    assert container["ports"] == [
+        {"name": "grpc", "containerPort": port},
+        {"name": "metrics", "containerPort": metrics},
+    ]
+    # The multiprocess directory is writable under the read-only root filesystem.
+    directory = {e["name"]: e["value"] for e in container["env"]}["PROMETHEUS_MULTIPROC_DIR"]
+    assert directory in {m["mountPath"] for m in container["volumeMounts"]}
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         assert container[probe]["grpc"] == {"port": port}, probe
     service = named(base, "Service", deploy_config.GRPC_HOST)
     assert service["spec"]["clusterIP"] == "None", "Envoy's STRICT_DNS needs every pod's address"
-    assert [p["port"] for p in service["spec"]["ports"]] == [port]
+    assert [p["port"] for p in service["spec"]["ports"]] == [port, metrics]
     assert service["spec"]["selector"] == server["spec"]["selector"]["matchLabels"]
     hpa = named(base, "HorizontalPodAutoscaler", "fingate-server")
     assert hpa["spec"]["scaleTargetRef"] == {
