@@ -189,10 +189,16 @@ class BankingApi(BankingServices):
         start: dt.datetime | None,
         end: dt.datetime | None,
         limit: int,
-    ) -> list[CustomerTransaction]:
-        """An account's transactions, newest first, when it is one of `provider`'s; for
-        internal callers only."""
+    ) -> list[CustomerTransaction] | None:
+        """An account's transactions, newest first; None when the id names no account of
+        `provider`. For internal callers only."""
         async with self.db.read() as s:
+            known = await s.scalar(
+                text("SELECT fingate_provider_account_exists(CAST(:a AS uuid), CAST(:p AS text))"),
+                {"a": account_id, "p": provider},
+            )
+            if not known:
+                return None
             rows = await s.execute(
                 text(
                     "SELECT * FROM fingate_account_transactions("

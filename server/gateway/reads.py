@@ -189,7 +189,8 @@ class Reads:
                     integration, account, start=start, end=end, limit=per_account
                 )
                 if isinstance(found, str):
-                    errors[name] = found
+                    # Every problem of the integration, in the order of its accounts.
+                    errors[name] = f"{errors[name]}; {found}" if name in errors else found
                     continue
                 rows.extend(found)
             rows.sort(key=lambda t: t["timestamp"], reverse=True)
@@ -214,6 +215,8 @@ class Reads:
             found = await self.banking.customer_transactions(
                 account_id, kind, start=start, end=end, limit=limit
             )
+            if found is None:
+                return f"unknown account {account}"
             return [_stored_transaction(t) for t in found]
         try:
             rail = await self.rails.transactions(

@@ -126,6 +126,7 @@ async def test_transactions_across_integrations_with_errors_by_name(rest, db, st
         if a["account_id"].count("-") == 4
     ]
     rail_ids = [a["account_id"] for a in grouped[ach]]
+    ghost = str(uuid.uuid4())
     holder = next(
         name for name, rows in grouped.items() if any(a["account_id"] in stored_ids for a in rows)
     )
@@ -136,8 +137,8 @@ async def test_transactions_across_integrations_with_errors_by_name(rest, db, st
         200,
         json={
             "account_mappings": {
-                holder: stored_ids,
-                ach: rail_ids + ["no-such-account"],
+                holder: [*stored_ids, ghost],
+                ach: [*rail_ids, "no-such-account"],
                 "Ghost": ["1"],
             },
             "start_date": "2020-01-01",
@@ -147,6 +148,8 @@ async def test_transactions_across_integrations_with_errors_by_name(rest, db, st
     )
     assert set(body) == {"success", "transactions", "errors"}
     assert body["errors"]["Ghost"] and "no-such-account" in body["errors"][ach]
+    # A stored account id that names nothing is reported too; the real ones still answer.
+    assert ghost in body["errors"][holder]
     assert body["transactions"][ach], body
     for row in body["transactions"][ach] + body["transactions"][holder]:
         assert TRANSACTION_KEYS <= set(row)
