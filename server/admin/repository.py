@@ -97,7 +97,7 @@ async def user_counts(s: AsyncSession, *, now: dt.datetime) -> UserCounts:
         func.count().filter(u.last_login_at >= now - dt.timedelta(hours=24)),
         func.count().filter(u.last_login_at >= now - dt.timedelta(days=7)),
         func.count().filter(u.created_at >= midnight),
-    ).select_from(User.__table__)
+    ).where(u.role != "SERVICE")  # service principals are no users of the product
     row = (await s.execute(stmt)).one()
     return UserCounts(
         total=int(row[0]), active_24h=int(row[1]), active_7d=int(row[2]), new_today=int(row[3])

@@ -79,6 +79,17 @@ def test_user_figures_move_with_sign_ups_and_sign_ins(rest, admin_headers):
         assert after["newToday"] >= before["newToday"] + 1
 
 
+async def test_service_principals_are_not_counted_as_users(rest, admin_headers, db):
+    import uuid
+
+    from server.gateway import principals
+
+    before = _analytics(rest, admin_headers)["data"]["users"]
+    await principals.create(db, f"analytics-{uuid.uuid4().hex[:8]}")
+    after = _analytics(rest, admin_headers)["data"]["users"]
+    assert (after["total"], after["newToday"]) == (before["total"], before["newToday"])
+
+
 async def test_wallet_figures_count_every_organizations_wallets(rest, admin_headers, db):
     from tests.factories.crypto import insert_position, insert_wallet
     from tests.factories.organizations import personal_org_id
