@@ -161,7 +161,9 @@ def build(settings: Settings) -> App:
         options=[
             ("grpc.max_receive_message_length", limit),
             ("grpc.max_send_message_length", 16 * limit),
-            ("grpc.so_reuseport", 0),
+            # Several processes share one port only when their launcher says so: otherwise a
+            # second server started by mistake would take half the calls silently.
+            ("grpc.so_reuseport", 1 if settings.server_processes > 1 else 0),
         ],
     )
     auth_service_pb2_grpc.add_AuthServiceServicer_to_server(
@@ -240,6 +242,8 @@ def build(settings: Settings) -> App:
             server,
         )
     server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_port}")
+    if settings.grpc_process_port:
+        server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_process_port}")
     # Prometheus: this process's pool gauges and, on METRICS_PORT, every process's samples
     # plus the figures PostgreSQL holds (job queues, the crypto circuit), read when scraped.
     endpoint = None

@@ -8,7 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from string import Template
 
@@ -147,6 +147,43 @@ def _cluster_type(host: str) -> str:
     return "STATIC"
 
 
+_PREVIOUS_HOSTS = (
+    "type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate"
+)
+
+
+def _process_balancing(host: str, ports: list[int]) -> dict[str, str]:
+    """The cluster's endpoints (YAML at their indent), and with several of them the retry of a
+    call that never reached a process and the ejection of a process that refuses connections."""
+    endpoints = "\n".join(
+        f"{' ' * 8}- endpoint:\n"
+        f"{' ' * 12}address:\n"
+        f'{" " * 14}socket_address: {{address: "{host}", port_value: {port}}}'
+        for port in ports
+    )
+    if len(ports) == 1:
+        return {"lb_endpoints": endpoints, "process_balancing": "", "retry_policy": ""}
+    # Only failures before the request left Envoy are retried: the call cannot have run.
+    retry = f"""\
+              retry_policy:
+                retry_on: connect-failure,refused-stream,reset-before-request
+                num_retries: 2
+                retry_host_predicate:
+                - name: envoy.retry_host_predicates.previous_hosts
+                  typed_config:
+                    "@type": {_PREVIOUS_HOSTS}
+                host_selection_retry_max_attempts: 3"""
+    outlier = """\
+    lb_policy: ROUND_ROBIN
+    outlier_detection:
+      split_external_local_origin_errors: true
+      consecutive_local_origin_failure: 1
+      interval: 1s
+      base_ejection_time: 2s
+      max_ejection_percent: 100"""
+    return {"lb_endpoints": endpoints, "process_balancing": outlier, "retry_policy": retry}
+
+
 def render_config(
     *,
     http_port: int,
@@ -161,12 +198,15 @@ def render_config(
     template_path: Path = TEMPLATE_PATH,
     edge_token: str = "",
     listen_address: str = "127.0.0.1",
+    process_ports: Sequence[int] = (),
 ) -> Path:
     """Write the Envoy config for these ports to `out_path` and return that path.
 
     `edge_token` (the server's EDGE_TOKEN) travels on every forwarded request as
     x-fingate-edge: the server's proof that x-envoy-external-address came from Envoy.
-    `listen_address` is the listener's (the admin interface stays on 127.0.0.1)."""
+    `listen_address` is the listener's (the admin interface stays on 127.0.0.1).
+    `process_ports`: the server processes' own ports when several share `grpc_port`; Envoy
+    then balances over them itself (the kernel would spread connections, and Envoy holds one)."""
     out_path.parent.mkdir(parents=True, exist_ok=True)
     services = fingate_services(descriptor_path)
     if not services:
@@ -188,6 +228,7 @@ def render_config(
         "local_reply_mappers": local_reply_mappers(_descriptor_set(descriptor_path)),
         # JSON-quoted: a YAML string whatever the token's characters.
         "edge_token": json.dumps(edge_token),
+        **_process_balancing(grpc_host, list(process_ports or [grpc_port])),
     }
     text = Template(template_path.read_text()).substitute(values)
     out_path.parent.mkdir(parents=True, exist_ok=True)
