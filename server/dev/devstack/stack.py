@@ -345,7 +345,7 @@ class Stack:
         self.redis_url = f"redis://{LOCALHOST}:{self.ports.redis}/0"
         self._watch("redis", start)
 
-    def _service_env(self) -> dict[str, str]:
+    def service_env(self) -> dict[str, str]:
         """The environment of the server and the worker: the same Settings in both."""
         return self._child_env(
             {
@@ -371,7 +371,8 @@ class Stack:
         )
 
     def _start_worker(self) -> None:
-        env = self._service_env()
+        # No endpoint of its own: the server's adds up every process of this machine.
+        env = {**self.service_env(), "METRICS_PORT": "0"}
         conninfo = psycopg_conninfo(env["DATABASE_URL"])
         cmd = [sys.executable, "-m", "server.worker"]
         for name in self.worker_names:
@@ -403,7 +404,7 @@ class Stack:
     def _start_server(self) -> None:
         require_free(self.ports.grpc, "gRPC server")
         require_free(self.ports.metrics, "metrics endpoint")
-        shared = self._service_env()
+        shared = self.service_env()
         accepted = {"SERVING"} if self.wait_serving else {"SERVING", "NOT_SERVING", "UNKNOWN"}
         for k, name in enumerate(self.server_names):
             env = dict(shared)
