@@ -51,6 +51,9 @@ async def insert_connection(
     **extra: Any,
 ) -> uuid.UUID:
     connection_id = new_id()
+    # Out of the five-minute auto-sync (banking.auto_sync) unless asked: its fake token would
+    # make a sync that ran mid-test mark the connection FAILED.
+    extra.setdefault("auto_sync", False)
     async with db.transaction() as s:
         await s.execute(
             insert(BankConnection).values(

@@ -55,7 +55,9 @@ def owner(rest):
 
 async def test_get_renders_seed_000_data_with_nulls(rest, db, owner):
     user, org = owner
-    cid = await insert_connection(db, org, user.user["id"], institution_name="Chase Bank")
+    cid = await insert_connection(
+        db, org, user.user["id"], institution_name="Chase Bank", auto_sync=True
+    )
     body = call(rest, "GET", f"{BASE}/{cid}", 200, headers=bearer(user.token))
     assert set(body) == {"success", "data"} and body["success"] is True
     data = body["data"]
