@@ -363,6 +363,9 @@ class Stack:
             out_path=self.var_dir / "envoy" / "envoy.yaml",
             access_log_path=self.log_path("envoy-access"),
             edge_token=self.edge_token,
+            # Traced when the server is: the same collector, Envoy's span the parent.
+            otlp_endpoint=self._child_env({}).get("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
+            otlp_protocol=self._child_env({}).get("OTEL_EXPORTER_OTLP_PROTOCOL") or "grpc",
         )
         log_path = self.log_path("envoy")
         # One run per file, as for the other logs (Envoy appends to its access log).
