@@ -41,7 +41,7 @@ _UNTRACED_SERVICES = ("grpc.health.", "grpc.reflection.")
 _provider: TracerProvider | None = None
 
 
-class _RequestsAndJobs(Sampler):
+class RequestsAndJobs(Sampler):
     """Roots only at a request (SERVER) or a job (CONSUMER): a statement or provider call
     outside both (the metrics flush, LISTEN, a scrape) would be a trace of one span each."""
 
@@ -113,7 +113,7 @@ def setup(
             "deployment.environment.name": settings.app_env,
         }
     )
-    provider = TracerProvider(resource=resource, sampler=ParentBased(root=_RequestsAndJobs()))
+    provider = TracerProvider(resource=resource, sampler=ParentBased(root=RequestsAndJobs()))
     provider.add_span_processor(RequestIdProcessor())
     provider.add_span_processor(
         RedactingProcessor(BatchSpanProcessor(exporter or _exporter(settings)))
@@ -156,7 +156,8 @@ JobMiddleware = Callable[[Callable[[], Awaitable[Any]], Any, Any], Awaitable[Any
 async def _job_span(call_next: Callable[[], Awaitable[Any]], context: Any, worker: Any) -> Any:
     # The job's identity only: its arguments may hold addresses and ids of people.
     job = context.job
-    tracer = trace.get_tracer("fingate.jobs")
+    assert _provider is not None  # job_middleware() offers this only with tracing on
+    tracer = _provider.get_tracer("fingate.jobs")
     with tracer.start_as_current_span(
         f"job {job.task_name}",
         kind=SpanKind.CONSUMER,

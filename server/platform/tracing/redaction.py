@@ -69,17 +69,18 @@ def redact_attributes(attributes: Attributes) -> Attributes:
 
 def redact_span(span: ReadableSpan) -> ReadableSpan:
     """`span` itself when it carries nothing to redact, else a redacted copy."""
-    attributes = redact_attributes(span.attributes)
-    events = [Event(e.name, redact_attributes(e.attributes), e.timestamp) for e in span.events]
+    original = span.attributes  # a fresh read-only view per access: compare this one
+    attributes = redact_attributes(original)
+    changed = attributes is not original
+    events = []
+    for event in span.events:
+        event_attributes = event.attributes
+        safe = redact_attributes(event_attributes)
+        changed = changed or safe is not event_attributes
+        events.append(Event(event.name, safe, event.timestamp))
     description = span.status.description
     safe_description = redact_text(description) if description else description
-    if (
-        attributes is span.attributes
-        and safe_description == description
-        and all(
-            new.attributes is old.attributes for new, old in zip(events, span.events, strict=True)
-        )
-    ):
+    if not changed and safe_description == description:
         return span
     return ReadableSpan(
         name=span.name,
