@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from server.dev.devstack import deploy_config
 from server.dev.devstack.envoy import envoy_binary, render_config
 from server.dev.devstack.envoy_tracing import CLUSTER, NO_CLUSTER, NO_TRACING, tracing_blocks
 
@@ -66,3 +68,20 @@ def test_blocks__cluster_type_and_default_port():
 def test_blocks__tls_endpoint_refused():
     with pytest.raises(ValueError, match="plaintext"):
         tracing_blocks("https://collector.example:4317", "grpc")
+
+
+def test_production_config__tracing_only_when_asked(tmp_path):
+    off = deploy_config.render(tmp_path / "off").read_text()
+    assert "envoy.tracers.opentelemetry" not in off
+    on = deploy_config.render(tmp_path / "on", otlp_endpoint="http://otel-collector:4317")
+    text = on.read_text()
+    assert "envoy.tracers.opentelemetry" in text and "type: STRICT_DNS" in text
+    env = {**os.environ, "EDGE_TOKEN": "x" * 48}
+    out = subprocess.run(
+        [str(envoy_binary()), "--mode", "validate", "-c", str(on), "--disable-hot-restart"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
