@@ -7,6 +7,8 @@ request id the response names, and no password, token, OAuth code or JWT secret 
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -14,22 +16,32 @@ from typing import Any
 import httpx
 import pytest
 
-from server.dev.devstack.stack import Stack
+from server.dev.devstack.stack import Ports, Stack
 from server.platform.config import DEV_ENCRYPTION_KEY
 from server.platform.encryption import Vault
 from server.platform.tracing.provider import REQUEST_ID
-from tests.conftest import VAR, shifted_ports
+from tests.conftest import VAR
 from tests.factories.app_connections import authorize, connection_row, follow
 from tests.factories.auth import sign_in, sign_up
 from tests.otlp_collector import Collector, Received, otlp_collector
 from tests.rest.client import bearer
 from tests.secrets import JWT_SECRET
 
-# The session's SMTP sink (21025): this server sweeps the same outbox.
-PORTS = shifted_ports(http=28230, grpc=25230, admin=29230, smtp=21025)
 ENVOY, SERVER = "fingate-envoy", "fingate-server"
 # Attributes that name a URL, by the conventions Envoy and the instrumentations use.
 URL_KEYS = ("http.url", "url.full", "http.target", "url.path")
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports no socket holds now, as the kernel hands them out. Fixed ports of a shifted suite
+    fall in the ephemeral range, where the suite's own client connections land on them now and
+    then (a listener then fails to bind); the kernel's picks are free, and seldom taken again
+    within the stack's start-up."""
+    with contextlib.ExitStack() as held:
+        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +56,11 @@ def traced(stack) -> Iterator[tuple[Stack, Collector]]:
             # Batches every 100 ms, not every 5 s: the test waits for them.
             "OTEL_BSP_SCHEDULE_DELAY": "100",
         }
+        http, grpc, admin, sandbox, metrics = free_ports(5)
+        # The session's SMTP sink: this server sweeps the same outbox.
+        ports = Ports(http, grpc, admin, stack.ports.smtp, sandbox, metrics)
         with Stack(
-            ports=PORTS,
+            ports=ports,
             var_dir=VAR / "tracing",
             database_url=stack.database_url,
             run_migrations=False,
@@ -98,6 +113,7 @@ def assert_one_request(spans: list[Received], request_id: str) -> dict[str, Any]
         # Each descends from the gRPC span.
         ancestor = span
         while ancestor.span_id != served[0].span_id:
+            assert ancestor.parent_id in by_id, describe([span])
             ancestor = by_id[ancestor.parent_id]
     statements = [s for s in server_side if s.attributes.get("db.system") == "postgresql"]
     calls = [s for s in server_side if any(k in s.attributes for k in ("http.url", "url.full"))]
