@@ -85,8 +85,16 @@ fmt: install ## Format protos and Python in place.
 run: install gen ## Bring up PostgreSQL, migrations, SMTP sink, job worker, server and Envoy; Ctrl-C stops all.
 	$(PY) -m server.dev.devstack
 
+# The tenancy, cache and rate-limit tests again with two server processes per stack (Envoy
+# takes them in turn, so one test's calls land on both), then the log scan over what they wrote.
+TWO_PROCESS_TESTS := tests/rest/test_access_matrix.py tests/rest/organizations \
+  tests/rest/test_rate_limit.py tests/rest/accounts tests/rest/banking/test_connect.py \
+  tests/rest/banking/test_transactions.py tests/rest/banking/connections \
+  tests/test_logs_hold_no_secrets.py
+
 test: install gen lint ## Everything CI checks: lint, then every test ring against real processes.
 	$(PY) -m pytest -q
+	FINGATE_TEST_SERVER_PROCESSES=2 $(PY) -m pytest -q $(TWO_PROCESS_TESTS)
 
 test-unit: install gen ## Pure domain rules, no I/O.
 	$(PY) -m pytest -q tests/unit

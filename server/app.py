@@ -46,7 +46,6 @@ from server.banking.servicer import BankingServicer
 from server.banking.sync.requests import request_sync
 from server.budgets.domain import Budgets
 from server.budgets.servicer import BudgetServicer
-from server.crypto.circuit import circuit_reader
 from server.crypto.domain import Wallets
 from server.crypto.servicer import CryptoServicer
 from server.crypto.stream import SyncStreams
@@ -80,12 +79,7 @@ from server.platform.interceptors.tenant import TenantInterceptor
 from server.platform.interceptors.validation import ValidationInterceptor
 from server.platform.jobs.app import JobQueue
 from server.platform.jobs.stats import queue_stats
-from server.platform.metrics.exposition import (
-    MetricsEndpoint,
-    ProcessMetrics,
-    ScrapeTimeCollector,
-    queue_reader,
-)
+from server.platform.metrics.exposition import ProcessMetrics
 from server.platform.metrics.recorder import RequestMetrics
 from server.platform.ratelimit.accounts import AccountLimits
 from server.platform.ratelimit.limiter import Limiter, make_buckets, make_storage
@@ -95,6 +89,7 @@ from server.providers.apps import OAuthClient
 from server.providers.rails import Rails
 from server.providers.rates import RatesClient
 from server.providers.registry import provider_for
+from server.scrape import metrics_endpoint
 from server.subscriptions.domain import Subscriptions
 from server.subscriptions.servicer import SubscriptionServicer
 from server.system.servicer import SystemServicer
@@ -164,7 +159,9 @@ def build(settings: Settings) -> App:
         options=[
             ("grpc.max_receive_message_length", limit),
             ("grpc.max_send_message_length", 16 * limit),
-            ("grpc.so_reuseport", 0),
+            # Several processes share one port only when their launcher says so: otherwise a
+            # second server started by mistake would take half the calls silently.
+            ("grpc.so_reuseport", 1 if settings.server_processes > 1 else 0),
         ],
     )
     auth_service_pb2_grpc.add_AuthServiceServicer_to_server(
@@ -243,12 +240,11 @@ def build(settings: Settings) -> App:
             server,
         )
     server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_port}")
+    if settings.grpc_process_port:
+        server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_process_port}")
     # Prometheus: this process's pool gauges and, on METRICS_PORT, every process's samples
     # plus the figures PostgreSQL holds (job queues, the crypto circuit), read when scraped.
-    endpoint = None
-    if settings.metrics_port:
-        scraped = ScrapeTimeCollector([queue_reader(db), circuit_reader(db)])
-        endpoint = MetricsEndpoint(settings.grpc_host, settings.metrics_port, scraped)
+    endpoint = metrics_endpoint(settings, db)
     return App(
         server=server,
         db=db,

@@ -28,6 +28,7 @@ from server.platform.jobs.maintenance import schedule_stall_check
 from server.platform.logs import configure
 from server.platform.metrics.exposition import ProcessMetrics
 from server.platform.tracing import provider as tracing
+from server.scrape import metrics_endpoint
 
 log = logging.getLogger("fingate.worker")
 
@@ -119,8 +120,9 @@ async def work() -> None:
         before_sleep=_log_restart,
         reraise=True,
     )
-    # Its samples reach the server's metrics endpoint through PROMETHEUS_MULTIPROC_DIR.
-    exporter = ProcessMetrics(db, process="worker")
+    # Its samples reach the server's endpoint through PROMETHEUS_MULTIPROC_DIR on one machine
+    # (the dev stack gives the worker METRICS_PORT 0); in a pod of its own it serves them.
+    exporter = ProcessMetrics(db, process="worker", endpoint=metrics_endpoint(settings, db))
     await exporter.start()
     try:
         await retrying(_serve, settings, runtime, stop)

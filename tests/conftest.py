@@ -30,6 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var" / "test"
 # Two checkouts can run their suites at once when one sets FINGATE_TEST_PORT_OFFSET.
 _OFFSET = int(os.environ.get("FINGATE_TEST_PORT_OFFSET", "0"))
+# Server processes of the session stack: 1, and 2 in `make test`'s second pass (the tenancy and
+# cache tests again, Envoy alternating between the processes; see the Makefile).
+SERVER_PROCESSES = int(os.environ.get("FINGATE_TEST_SERVER_PROCESSES", "1"))
 
 
 def shifted_ports(http: int, grpc: int, admin: int, smtp: int) -> Ports:
@@ -43,6 +46,10 @@ def shifted_ports(http: int, grpc: int, admin: int, smtp: int) -> Ports:
         sandbox=http + 10 + _OFFSET,
         # The metrics endpoint sits at 29464 + (REST port - 28080): 29464, 29465, … per stack.
         metrics=http + 1384 + _OFFSET,
+        # A stack of several server processes: its own Redis at 26480, 26481, … and the
+        # processes' own ports from 24080 + 10 × (REST port - 28080) on.
+        redis=http - 1600 + _OFFSET,
+        process_grpc=24080 + 10 * (http - 28080) + _OFFSET,
     )
 
 
@@ -96,7 +103,13 @@ def stack():
         # The progress stream's heartbeat test waits one out; the others skip heartbeats.
         "STREAM_HEARTBEAT_SECONDS": "1",
     }
-    with Stack(ports=TEST_PORTS, var_dir=VAR, env=env, app_env="test") as running:
+    with Stack(
+        ports=TEST_PORTS,
+        var_dir=VAR,
+        env=env,
+        app_env="test",
+        server_processes=SERVER_PROCESSES,
+    ) as running:
         yield running
 
 
@@ -225,9 +238,18 @@ RATE_ENV = {
 
 
 @contextmanager
-def rate_limited_stack(ports: Ports, name: str, database_url: str, *, envoy: bool, **env: str):
+def rate_limited_stack(
+    ports: Ports,
+    name: str,
+    database_url: str,
+    *,
+    envoy: bool,
+    server_processes: int = SERVER_PROCESSES,
+    **env: str,
+):
     """A server (and Envoy) with RATE_ENV on the session stack's database; users and tokens
-    made through the session stack work here too (same database, same JWT secret)."""
+    made through the session stack work here too (same database, same JWT secret). Several
+    server processes share a Redis: the stack's own when `env` names none."""
     with Stack(
         ports=ports,
         var_dir=VAR / name,
@@ -239,6 +261,7 @@ def rate_limited_stack(ports: Ports, name: str, database_url: str, *, envoy: boo
         envoy=envoy,
         env={**RATE_ENV, "REDIS_URL": "", **env},
         app_env="test",
+        server_processes=server_processes,
     ) as running:
         yield running
 

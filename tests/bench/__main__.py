@@ -14,7 +14,7 @@ from time import perf_counter
 import uvloop
 
 from server.dev.devstack.stack import Ports, Stack
-from tests.bench import banking, crypto, gateway, machine, networth, scenarios
+from tests.bench import banking, crypto, gateway, machine, networth, processes, scenarios
 from tests.bench.cpu import CpuMeter
 from tests.bench.report import RunInfo, document, kept_comparisons, latest_run
 from tests.bench.stats import Result
@@ -51,6 +51,7 @@ def measure(
     crypto.CryptoReport,
     networth.NetWorthReport,
     gateway.GatewayReport,
+    processes.ProcessesReport | None,
 ]:
     """Sign one user up, then run the one-client rows, the concurrent rows, the banking rows
     and the crypto rows."""
@@ -74,7 +75,9 @@ def measure(
     )
     _say("gateway rows")
     gate = gateway.run(stack, meter)
-    return results, report, coins, worth, gate
+    _say("server-process rows")
+    scaling = processes.run(stack, target, with_banking=with_banking, say=_say)
+    return results, report, coins, worth, gate, scaling
 
 
 # The limiter still runs on every call (its cost is measured); its limits are out of reach.
@@ -104,7 +107,7 @@ def main() -> int:
         env={"JWT_SECRET": JWT_SECRET, **UNLIMITED},
         app_env="test",
     ) as stack:
-        results, bank, coins, worth, gate = measure(
+        results, bank, coins, worth, gate, scaling = measure(
             stack,
             embedded_pg=database_url is None,
             with_banking=os.environ.get("BENCH_BANKING", "1") != "0",
@@ -127,6 +130,7 @@ def main() -> int:
         + crypto.section(coins)
         + networth.section(worth)
         + gateway.section(gate)
+        + (processes.section(scaling) if scaling else "")
     )
     print(latest_run(info, results) + extra)
     DOC.parent.mkdir(parents=True, exist_ok=True)
@@ -137,7 +141,9 @@ def main() -> int:
         row.fingate.errors or row.peer.errors for row in bank.lists
     )
     gate_errors = gate.payments.errors or gate.keys != gate.stored
-    return 1 if bank_errors or gate_errors or any(r.errors for r in results) else 0
+    scaling_errors = scaling is not None and scaling.errors
+    failed = bank_errors or gate_errors or scaling_errors or any(r.errors for r in results)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -122,7 +122,7 @@ def test_redis_down_fails_open_with_a_warning(rate_redis_down_stack, rest):
     with stub_at(rate_redis_down_stack.grpc_target) as stub:
         for _ in range(5):  # past the limit of 3: nothing counts while the store is down
             assert not set(HEADERS) & set(me(stub, user.token))
-    log = rate_redis_down_stack.log_path("server").read_text()
+    log = rate_redis_down_stack.server_log()
     assert "rate-limit store unreachable" in log
     # Logged once per minute, not once per call.
     assert log.count("rate-limit store unreachable") == 1

@@ -47,9 +47,9 @@ def test_server_logs_are_json_lines_carrying_the_request_id(rest, stack):
     response = rest.get("/api/v1/auth/me")  # 401: still one log line for the call
     rid = response.headers["x-request-id"]
     deadline = time.monotonic() + 10
-    while rid not in stack.log_path("server").read_text() and time.monotonic() < deadline:
+    while rid not in stack.server_log() and time.monotonic() < deadline:
         time.sleep(0.1)
-    lines = stack.log_path("server").read_text().splitlines()
+    lines = stack.server_log().splitlines()
     # grpc C-core may print its own plain lines to stderr; ours are JSON objects.
     entries = [json.loads(line) for line in lines if line.startswith("{")]
     mine = [e for e in entries if e.get("request_id") == rid]

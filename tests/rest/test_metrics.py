@@ -8,12 +8,15 @@ and after its calls and checks what moved.
 from __future__ import annotations
 
 import asyncio
+import sys
 import uuid
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
+from server.dev.devstack.process import spawn, stop_process
+from server.dev.devstack.readiness import wait_for
 from server.platform.jobs import queues
 from server.platform.metrics.exposition import SCRAPE_CACHE_S
 from tests.factories.auth import sign_up
@@ -207,3 +210,32 @@ def test_a_rate_limit_refusal_is_counted(rate_stack, rest):
 def test_anything_but_metrics_is_404(stack):
     response = httpx.get(stack.metrics_url.replace("/metrics", "/other"), timeout=10)
     assert response.status_code == 404
+
+
+def test_a_worker_in_a_pod_of_its_own_serves_its_samples_and_the_queues(stack, tmp_path):
+    """As in Kubernetes: a worker with METRICS_PORT and no server beside it (the dev stack
+    gives its workers 0, the server's endpoint covering them)."""
+    port = stack.ports.metrics + 50
+    # The session worker's settings (its jobs are as safe here), its own samples only.
+    env = {**stack.service_env(), "METRICS_PORT": str(port)}
+    env.pop("PROMETHEUS_MULTIPROC_DIR")
+    log_path = tmp_path / "worker.log"
+    proc = spawn([sys.executable, "-m", "server.worker"], log_path=log_path, env=env)
+    try:
+        url = f"http://127.0.0.1:{port}/metrics"
+        wait_for(
+            lambda: _answers(url), what="worker metrics", timeout=60, proc=proc, log_path=log_path
+        )
+        _, samples = scrape(url)
+    finally:
+        stop_process(proc)
+    assert value(samples, "fingate_db_pool_size", process="worker") > 0
+    assert value(samples, "fingate_db_pool_size", process="server") == 0
+    assert matching(samples, "fingate_job_queue_depth")
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False

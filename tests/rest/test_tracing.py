@@ -58,7 +58,14 @@ def traced(stack) -> Iterator[tuple[Stack, Collector]]:
         }
         http, grpc, admin, sandbox, metrics = free_ports(5)
         # The session's SMTP sink: this server sweeps the same outbox.
-        ports = Ports(http, grpc, admin, stack.ports.smtp, sandbox, metrics)
+        ports = Ports(
+            http=http,
+            grpc=grpc,
+            admin=admin,
+            smtp=stack.ports.smtp,
+            sandbox=sandbox,
+            metrics=metrics,
+        )
         with Stack(
             ports=ports,
             var_dir=VAR / "tracing",

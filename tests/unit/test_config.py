@@ -133,3 +133,38 @@ def test_the_payment_rails_are_the_sandbox_outside_production_and_unset_in_it():
 def test_the_circuit_breaker_needs_a_threshold_and_an_open_time(env):
     with pytest.raises(config.ConfigError, match="PROVIDER_BREAKER"):
         config.load(env)
+
+
+def test_one_server_process_by_default_and_several_only_with_a_shared_store():
+    assert config.load({}).server_processes == 1
+    with pytest.raises(config.ConfigError, match="REDIS_URL"):
+        config.load({"SERVER_PROCESSES": "2"})
+    shared = config.load({"SERVER_PROCESSES": "2", "REDIS_URL": "redis://127.0.0.1:6379/0"})
+    assert shared.server_processes == 2
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"SERVER_PROCESSES": "0"},
+        {"SERVER_PROCESSES": "65", "REDIS_URL": "redis://r/0"},
+        {"GRPC_PROCESS_PORT": "70000"},
+    ],
+)
+def test_process_counts_and_the_process_port_are_bounded(env):
+    with pytest.raises(config.ConfigError):
+        config.load(env)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [({}, 3), ({"WORKER_PROCESSES": "2"}, 2)],
+)
+def test_a_launcher_reads_its_process_count(env, expected):
+    assert config.process_count(env, "WORKER_PROCESSES", 3) == expected
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "65", "two"])
+def test_a_launcher_refuses_a_process_count_out_of_range(raw):
+    with pytest.raises(config.ConfigError, match="WORKER_PROCESSES"):
+        config.process_count({"WORKER_PROCESSES": raw}, "WORKER_PROCESSES", 1)

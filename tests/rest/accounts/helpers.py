@@ -6,8 +6,12 @@ import re
 from typing import Any
 
 import httpx
+from sqlalchemy import update
 
-from tests.rest.client import RFC3339_Z, UUID
+from server.banking.models import FinancialAccount
+from server.platform.db.database import Database
+from tests.factories.banking import insert_account, insert_connection
+from tests.rest.client import RFC3339_Z, UUID, bearer
 
 ACCOUNT_KEYS = {
     "id",
@@ -73,3 +77,24 @@ def assert_account_shape(a: dict[str, Any]) -> None:
         assert isinstance(a[key], bool)
     assert a["last_synced_at"] is None or RFC3339_Z.match(a["last_synced_at"])
     assert RFC3339_Z.match(a["created_at"]) and RFC3339_Z.match(a["updated_at"])
+
+
+async def cached_then_fresh(
+    c: httpx.Client, db: Database, token: str, org: str, user_id: str
+) -> tuple[Any, Any, Any]:
+    """The account list read three times: before a balance changes behind the routes' back
+    (10.00), after it (20.00 in the database), and after a route disconnected the connection
+    (which drops the documented cache keys)."""
+    cid = await insert_connection(db, org, user_id)
+    account = await insert_account(db, org, cid, balance="10.00")
+    headers = bearer(token)
+    first = c.get("/api/v1/accounts", headers=headers).json()
+    async with db.transaction() as s:
+        await s.execute(
+            update(FinancialAccount).where(FinancialAccount.id == account).values(balance=20)
+        )
+    cached = c.get("/api/v1/accounts", headers=headers).json()
+    path = f"/api/v1/banking/connections/{cid}/disconnect"
+    assert c.post(path, json={}, headers=headers).status_code == 200
+    fresh = c.get("/api/v1/accounts", headers=headers).json()
+    return first, cached, fresh

@@ -17,15 +17,13 @@ import coredis
 import grpc
 import httpx
 import pytest
-from sqlalchemy import update
 
 from fingate.accounts.v1 import account_service_pb2 as pb
 from fingate.accounts.v1 import account_service_pb2_grpc
-from server.banking.models import FinancialAccount
 from tests.factories.auth import sign_up
 from tests.factories.banking import insert_account, insert_connection
 from tests.factories.organizations import personal_org_id
-from tests.rest.accounts.helpers import assert_problem
+from tests.rest.accounts.helpers import assert_problem, cached_then_fresh
 from tests.rest.client import bearer
 
 HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
@@ -108,21 +106,10 @@ async def test_provider_sync_is_counted_per_user_and_provider(rate_stack, db, us
 
 async def test_cached_reads_until_a_route_changes_the_connection(rate_stack, db, user):
     u, org = user
-    cid = await insert_connection(db, org, u.user["id"])
-    account = await insert_account(db, org, cid, balance="10.00")
     with client(rate_stack) as c:
-        headers = bearer(u.token)
-        first = c.get("/api/v1/accounts", headers=headers).json()
-        async with db.transaction() as s:
-            await s.execute(
-                update(FinancialAccount).where(FinancialAccount.id == account).values(balance=20)
-            )
-        # A write the cache does not see: served from `user:{id}:accounts` until the TTL …
-        cached = c.get("/api/v1/accounts", headers=headers).json()
-        # … or until a route changes the connection.
-        path = f"/api/v1/banking/connections/{cid}/disconnect"
-        assert c.post(path, json={}, headers=headers).status_code == 200
-        fresh = c.get("/api/v1/accounts", headers=headers).json()
+        # A write the cache does not see is served from `user:{id}:accounts` until the TTL, or
+        # until a route changes the connection.
+        first, cached, fresh = await cached_then_fresh(c, db, u.token, org, u.user["id"])
     assert first["total_balance_by_currency"] == {"USD": "10.00"}
     assert cached == first
     assert fresh["total_balance_by_currency"] == {"USD": "20.00"}
@@ -180,6 +167,6 @@ async def test_redis_down_reads_through_and_passes_unlimited(rate_redis_down_sta
             reply, call = stub.ListAccounts.with_call(pb.ListAccountsRequest(), metadata=metadata)
             assert reply.total_count == 1
             assert not set(HEADERS) & {k for k, _ in call.initial_metadata()}
-    log = rate_redis_down_stack.log_path("server").read_text()
+    log = rate_redis_down_stack.server_log()
     assert "rate-limit store unreachable" in log
     assert "cache store unreachable" in log

@@ -79,7 +79,7 @@ async def test_reconnect_checks_the_grant_resets_errors_and_queues_a_full_sync(
     assert actions == ["bank_connection.reconnect"]
     # Nothing secret was rendered or logged.
     assert link.access_token not in str(body)
-    assert link.access_token not in stack.log_path("server").read_text()
+    assert link.access_token not in stack.server_log()
 
 
 @pytest.mark.parametrize("provider", ["PLAID", "TELLER"])
