@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,14 +15,14 @@ from server.dev.devstack.envoy import envoy_binary, render_config
 from server.dev.devstack.envoy_tracing import CLUSTER, NO_CLUSTER, NO_TRACING, tracing_blocks
 
 
-def _render(tmp_path: Path, **tracing: str) -> str:
+def _render(tmp_path: Path, **options: Any) -> str:
     path = render_config(
         http_port=18080,
         admin_port=18081,
         grpc_host="127.0.0.1",
         grpc_port=18082,
         out_path=tmp_path / "envoy.yaml",
-        **tracing,
+        **options,
     )
     out = subprocess.run(
         [str(envoy_binary()), "--mode", "validate", "-c", str(path), "--disable-hot-restart"],
@@ -56,6 +57,11 @@ def test_with_endpoint__tracer_exports_to_the_collector(tmp_path, endpoint, prot
     assert expected in text
     # The path filter.lua keeps for the access log replaces Envoy's own http.url.
     assert "- tag: http.url" in text and "metadata_key: {key: fingate, path: [{key: path}]}" in text
+
+
+def test_with_several_server_processes(tmp_path):
+    text = _render(tmp_path, otlp_endpoint="http://127.0.0.1:4317", process_ports=[18090, 18091])
+    assert "name: otel_collector" in text and "port_value: 18091" in text
 
 
 def test_blocks__cluster_type_and_default_port():
