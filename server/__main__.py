@@ -15,6 +15,7 @@ from server.organizations.repository import add_personal_organization
 from server.platform import config
 from server.platform.db.rls import bypasses_rls
 from server.platform.logs import configure
+from server.platform.tracing import provider as tracing
 
 log = logging.getLogger("fingate")
 
@@ -22,6 +23,7 @@ log = logging.getLogger("fingate")
 async def serve() -> None:
     settings = config.load()
     configure(settings.log_level)
+    tracing.setup(settings, service="fingate-server")  # before build: its interceptor
     app = application.build(settings)
     try:
         await ensure_admin(app.db, settings, add_personal_organization)
@@ -64,6 +66,7 @@ async def serve() -> None:
         await app.oauth.aclose()
     if app.rails is not None:
         await app.rails.aclose()
+    tracing.shutdown()  # the last spans, the shutdown's own included
 
 
 def main() -> int:

@@ -84,6 +84,7 @@ from server.platform.metrics.recorder import RequestMetrics
 from server.platform.ratelimit.accounts import AccountLimits
 from server.platform.ratelimit.limiter import Limiter, make_buckets, make_storage
 from server.platform.ratelimit.policy import Policy
+from server.platform.tracing.provider import server_interceptors
 from server.providers.apps import OAuthClient
 from server.providers.rails import Rails
 from server.providers.rates import RatesClient
@@ -138,6 +139,8 @@ def build(settings: Settings) -> App:
     # One counter store for every limit: per call (the interceptor) and per account (auth).
     policy, limiter = Policy(settings), Limiter(make_storage(settings), make_buckets(settings))
     interceptors = [
+        # Tracing first (when on): its span holds every other interceptor's work.
+        *server_interceptors(),
         RequestIdInterceptor(registry),
         MetricsInterceptor(registry, metrics),
         ErrorInterceptor(registry),

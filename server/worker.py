@@ -27,6 +27,7 @@ from server.platform.jobs.app import Runtime, connect
 from server.platform.jobs.maintenance import schedule_stall_check
 from server.platform.logs import configure
 from server.platform.metrics.exposition import ProcessMetrics
+from server.platform.tracing import provider as tracing
 from server.scrape import metrics_endpoint
 
 log = logging.getLogger("fingate.worker")
@@ -58,6 +59,7 @@ async def _serve(settings: config.Settings, runtime: Runtime, stop: asyncio.Even
                 stalled_worker_timeout=settings.job_stalled_after_s,
                 shutdown_graceful_timeout=settings.shutdown_grace_s,
                 additional_context={"runtime": runtime},
+                worker_middleware=tracing.job_middleware(),
             )
         )
         stopping = asyncio.create_task(stop.wait())
@@ -91,6 +93,7 @@ def _log_restart(state: RetryCallState) -> None:
 async def work() -> None:
     settings = config.load()
     configure(settings.log_level)
+    tracing.setup(settings, service="fingate-worker")
     schedule_stall_check(settings)
     db = Database(settings.database_url, pool_size=settings.job_concurrency)
     cache = make_cache(settings) if settings.redis_url else None
@@ -126,6 +129,7 @@ async def work() -> None:
     finally:
         await exporter.stop()
         await db.dispose()
+        tracing.shutdown()
 
 
 def main() -> int:

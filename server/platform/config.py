@@ -130,6 +130,8 @@ DEV_ENCRYPTION_KEY = "ZmluZ2F0ZS1sb2NhbC1kZXYta2V5LW5vdC1zZWNyZXQ="
 # Local development only: verifies QuickBooks webhooks (README names it; production refuses it).
 DEV_QUICKBOOKS_WEBHOOK_VERIFIER = "fingate-dev-quickbooks-verifier"
 _MODES = ("development", "test", "production")
+# OTLP transports the exporters speak (OTEL_EXPORTER_OTLP_PROTOCOL; http/json has no exporter).
+OTLP_PROTOCOLS = ("grpc", "http/protobuf")
 # Server or worker processes one launcher starts on one machine.
 MAX_PROCESSES = 64
 # Seed 004 "API Tiers" and "Rate Limit Tiers": per class, per plan (a class that does not
@@ -357,6 +359,12 @@ class Settings:
     # call carrying it may name its client with x-envoy-external-address. Required in
     # production; unset elsewhere, that header is trusted as it comes.
     edge_token: str = ""
+    # Traces (server/platform/tracing): OTLP to this collector, off when empty. The standard
+    # OTEL_* names; the SDK reads its other knobs (OTEL_BSP_*, OTEL_EXPORTER_OTLP_HEADERS) itself.
+    otel_endpoint: str = ""
+    otel_protocol: str = "grpc"
+    # Empty: fingate-server or fingate-worker, by process.
+    otel_service_name: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -410,6 +418,12 @@ class Settings:
             raise ConfigError(
                 "PROVIDER_BREAKER_THRESHOLD must be at least 1 and PROVIDER_BREAKER_OPEN_SECONDS"
                 " above 0"
+            )
+        if self.otel_endpoint and not self.otel_endpoint.startswith(("http://", "https://")):
+            raise ConfigError("OTEL_EXPORTER_OTLP_ENDPOINT must start with http:// or https://")
+        if self.otel_protocol not in OTLP_PROTOCOLS:
+            raise ConfigError(
+                f"OTEL_EXPORTER_OTLP_PROTOCOL must be one of {', '.join(OTLP_PROTOCOLS)}"
             )
         if self.is_production:
             if not self.public_base_url.startswith("https://"):
@@ -672,6 +686,9 @@ def load(env: dict[str, str] | None = None) -> Settings:
         token_buckets=_token_buckets(e),
         cache_ttl_s=_int(e, "CACHE_TTL_SECONDS", 60),
         stream_heartbeat_s=_float(e, "STREAM_HEARTBEAT_SECONDS", 15.0),
+        otel_endpoint=(e.get("OTEL_EXPORTER_OTLP_ENDPOINT") or "").strip().rstrip("/"),
+        otel_protocol=(e.get("OTEL_EXPORTER_OTLP_PROTOCOL") or "grpc").strip().lower(),
+        otel_service_name=(e.get("OTEL_SERVICE_NAME") or "").strip(),
     )
     settings.check()
     return settings

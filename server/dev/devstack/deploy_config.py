@@ -10,7 +10,8 @@ the descriptor set of the same commit (docs/operations.md). What differs from `m
 - the upstream is the server's headless Service (`fingate-server`, STRICT_DNS: every ready
   pod's address, requests balanced across them);
 - the edge token is not in the file: Envoy reads it from its own environment on every request
-  (`%ENVIRONMENT(EDGE_TOKEN)%`), which the Deployment fills from the Secret the server reads.
+  (`%ENVIRONMENT(EDGE_TOKEN)%`), which the Deployment fills from the Secret the server reads;
+- tracing is off unless `--otlp-endpoint` names the collector (docs/operations.md "Traces").
 """
 
 from __future__ import annotations
@@ -33,7 +34,12 @@ ROUTE_TIMEOUT_S = 60.0
 
 
 def render(
-    out_dir: Path, *, descriptor_path: Path = DESCRIPTOR_PATH, grpc_host: str = GRPC_HOST
+    out_dir: Path,
+    *,
+    descriptor_path: Path = DESCRIPTOR_PATH,
+    grpc_host: str = GRPC_HOST,
+    otlp_endpoint: str = "",
+    otlp_protocol: str = "grpc",
 ) -> Path:
     """Write the production config, its Lua filter and a copy of the descriptor set into
     `out_dir`; returns the config's path."""
@@ -53,6 +59,8 @@ def render(
         route_timeout_s=ROUTE_TIMEOUT_S,
         edge_token=EDGE_TOKEN_FROM_ENV,
         listen_address=LISTEN_ADDRESS,
+        otlp_endpoint=otlp_endpoint,
+        otlp_protocol=otlp_protocol,
     )
 
 
@@ -63,8 +71,20 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--grpc-host", default=GRPC_HOST, help="the server's headless Service (DNS name)"
     )
+    parser.add_argument(
+        "--otlp-endpoint",
+        default="",
+        help="trace collector, http://HOST:PORT (default: no tracing)",
+    )
+    parser.add_argument("--otlp-protocol", default="grpc", choices=["grpc", "http/protobuf"])
     args = parser.parse_args(argv)
-    path = render(args.out_dir, descriptor_path=args.descriptor_set, grpc_host=args.grpc_host)
+    path = render(
+        args.out_dir,
+        descriptor_path=args.descriptor_set,
+        grpc_host=args.grpc_host,
+        otlp_endpoint=args.otlp_endpoint,
+        otlp_protocol=args.otlp_protocol,
+    )
     print(path)
     return 0
 

@@ -15,6 +15,7 @@ from string import Template
 from google.api import annotations_pb2
 from google.protobuf import descriptor_pb2
 
+from server.dev.devstack.envoy_tracing import tracing_blocks
 from server.dev.devstack.process import REPO_ROOT, spawn
 from server.platform.contract.edge_replies import local_reply_mappers, lua_tables
 
@@ -198,6 +199,8 @@ def render_config(
     template_path: Path = TEMPLATE_PATH,
     edge_token: str = "",
     listen_address: str = "127.0.0.1",
+    otlp_endpoint: str = "",
+    otlp_protocol: str = "grpc",
     process_ports: Sequence[int] = (),
 ) -> Path:
     """Write the Envoy config for these ports to `out_path` and return that path.
@@ -205,12 +208,15 @@ def render_config(
     `edge_token` (the server's EDGE_TOKEN) travels on every forwarded request as
     x-fingate-edge: the server's proof that x-envoy-external-address came from Envoy.
     `listen_address` is the listener's (the admin interface stays on 127.0.0.1).
+    `otlp_endpoint` (the server's OTEL_EXPORTER_OTLP_ENDPOINT, with its protocol) turns
+    Envoy's tracing on; empty, there is none.
     `process_ports`: the server processes' own ports when several share `grpc_port`; Envoy
     then balances over them itself (the kernel would spread connections, and Envoy holds one)."""
     out_path.parent.mkdir(parents=True, exist_ok=True)
     services = fingate_services(descriptor_path)
     if not services:
         raise ValueError(f"no {SERVICE_PACKAGE_PREFIX}* service in {descriptor_path}")
+    tracing, tracing_cluster = tracing_blocks(otlp_endpoint, otlp_protocol)
     values: Mapping[str, object] = {
         "http_port": http_port,
         "listen_address": listen_address,
@@ -228,6 +234,8 @@ def render_config(
         "local_reply_mappers": local_reply_mappers(_descriptor_set(descriptor_path)),
         # JSON-quoted: a YAML string whatever the token's characters.
         "edge_token": json.dumps(edge_token),
+        "tracing": tracing,
+        "tracing_cluster": tracing_cluster,
         **_process_balancing(grpc_host, list(process_ports or [grpc_port])),
     }
     text = Template(template_path.read_text()).substitute(values)

@@ -438,6 +438,9 @@ class Stack:
             access_log_path=self.log_path("envoy-access"),
             edge_token=self.edge_token,
             process_ports=self.process_ports,
+            # Traced when the server is: the same collector, Envoy's span the parent.
+            otlp_endpoint=self._child_env({}).get("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
+            otlp_protocol=self._child_env({}).get("OTEL_EXPORTER_OTLP_PROTOCOL") or "grpc",
         )
         log_path = self.log_path("envoy")
         # One run per file, as for the other logs (Envoy appends to its access log).

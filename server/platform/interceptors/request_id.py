@@ -15,6 +15,7 @@ import grpc
 from server.platform.context import CallState, call_var, request_id_var
 from server.platform.contract.registry import MethodSpec
 from server.platform.interceptors.base import CallInterceptor
+from server.platform.tracing.provider import tag_request_id
 
 log = logging.getLogger("fingate.rpc")
 
@@ -42,6 +43,7 @@ class RequestIdInterceptor(CallInterceptor):
         rid = given if _VALID_ID.match(given) else str(uuid.uuid4())
         state = CallState(request_id=rid, metadata=metadata)
         state.response_headers.append(("x-request-id", rid))
+        tag_request_id(rid)
         call_token = call_var.set(state)
         rid_token = request_id_var.set(rid)
         started = time.perf_counter()

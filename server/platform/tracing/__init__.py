@@ -1,0 +1,1 @@
+"""Traces: OpenTelemetry spans of requests and jobs, exported over OTLP when configured."""
