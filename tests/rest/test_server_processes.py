@@ -10,6 +10,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import grpc
 import httpx
@@ -18,7 +19,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from fingate.system.v1 import system_service_pb2 as system_pb
 from fingate.system.v1 import system_service_pb2_grpc
-from tests.conftest import rate_limited_stack, shifted_ports
+from server.dev.devstack.stack import Stack
+from tests.conftest import VAR, rate_limited_stack, shifted_ports
 from tests.factories.auth import sign_up
 from tests.factories.organizations import personal_org_id
 from tests.rest.accounts.helpers import cached_then_fresh
@@ -127,3 +129,27 @@ def test_killing_one_process_leaves_the_other_serving(two, client, rest):
     with grpc.insecure_channel(two.grpc_target) as ch:
         stub = system_service_pb2_grpc.SystemServiceStub(ch)
         assert stub.GetHealth(system_pb.GetHealthRequest(), timeout=10).data.status == "ok"
+
+
+def test_worker_processes_each_register_with_the_queue(stack):
+    """WORKER_PROCESSES=2 on the session's database, with the session's sandbox and SMTP sink
+    (any session job they take runs as the session's worker would run it)."""
+    ports = replace(PORTS, http=28230, sandbox=stack.ports.sandbox, metrics=29614)
+    with Stack(
+        ports=ports,
+        var_dir=VAR / "two-workers",
+        database_url=stack.database_url,
+        run_migrations=False,
+        smtp=False,
+        sandbox=False,
+        server=False,
+        envoy=False,
+        env=stack.env,
+        app_env="test",
+        worker_processes=2,
+    ) as workers:
+        # start() waited for each to register in procrastinate_workers, one after the other.
+        pids = [workers.pid(name) for name in workers.worker_names]
+        assert workers.worker_names == ["worker", "worker-2"]
+        assert None not in pids and len(set(pids)) == 2
+    assert all(workers.pid(name) is None for name in workers.worker_names)
