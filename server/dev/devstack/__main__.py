@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 from types import FrameType
+from urllib.parse import urlsplit, urlunsplit
 
 from server.dev.devstack.process import REPO_ROOT
 from server.dev.devstack.readiness import StartupError
@@ -25,6 +26,15 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
     raise _Stop(signum)
 
 
+def _shown(url: str) -> str:
+    """`url` for the terminal: a password in it (REDIS_URL, DATABASE_URL) becomes `***`."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+
+
 def banner(stack: Stack) -> str:
     """Where everything listens, for a person at the terminal."""
     rest, p = stack.rest_url, stack.ports
@@ -38,7 +48,7 @@ def banner(stack: Stack) -> str:
             "processes",
             f"{len(stack.server_names)} server (SERVER_PROCESSES), "
             f"{len(stack.worker_names)} worker (WORKER_PROCESSES)"
-            + (f"; they share Redis at {stack.redis_url}" if stack.redis_url else ""),
+            + (f"; they share Redis at {_shown(stack.redis_url)}" if stack.redis_url else ""),
         ),
         ("Envoy admin", stack.admin_url),
         (
@@ -50,7 +60,7 @@ def banner(stack: Stack) -> str:
             "sandbox",
             f"{stack.sandbox_url} (Stripe /v1, Plaid /plaid, Teller /teller, Zerion /zerion)",
         ),
-        ("PostgreSQL", stack.database_url or "?"),
+        ("PostgreSQL", _shown(stack.database_url) if stack.database_url else "?"),
         ("logs", f"{stack.log_dir}/"),
     ]
     lines = [f"  {name:<13} {value}" for name, value in rows]
